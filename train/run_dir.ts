@@ -1,0 +1,293 @@
+/**
+ * A run directory: what one training run leaves behind, for people and for tools.
+ *
+ * ```text
+ * config.json              hyper-parameters, data hash and counts, seed, versions, git commit
+ * metrics.json             one record per epoch (losses, learning rate, speed, valid figures)
+ * curves.svg               loss and exact-match curves, hand-drawn SVG
+ * README.md                a summary written from the above
+ * checkpoint.safetensors   the latest state (train/checkpoint.ts)
+ * best.safetensors         the state at the best validation loss
+ * ```
+ *
+ * @module
+ */
+
+import { writeFileAtomic } from "./checkpoint.ts";
+import type { TrainConfig } from "./config.ts";
+import type { Report } from "./metrics.ts";
+
+/** One epoch's record in metrics.json. */
+export interface EpochRecord {
+  /** Epoch number, from 1. */
+  epoch: number;
+  /** Optimizer steps done at its end. */
+  step: number;
+  /** Learning rate at its last step. */
+  lr: number;
+  /** Mean training loss per target token (as the step reports it, smoothing included). */
+  trainLoss: number;
+  /** Mean validation cross-entropy per target token (no smoothing, no dropout). */
+  validLoss: number;
+  /** Share of validation target tokens predicted right under teacher forcing. */
+  validTokenAccuracy: number;
+  /** Greedy-decoding figures on the validation split, overall and by kind. */
+  valid: Report;
+  /** Task weights exp(−s) after the epoch, by kind (learned weighting), else the fixed ones. */
+  taskWeights: Record<string, number>;
+  /** Wall-clock seconds of the epoch's training steps. */
+  trainSeconds: number;
+  /** Wall-clock seconds of its validation. */
+  validSeconds: number;
+  /** Training target tokens per second. */
+  tokensPerSecond: number;
+}
+
+/** The facts written to config.json. */
+export interface RunInfo {
+  config: TrainConfig;
+  /** SHA-256 of the examples used (see {@link hashExamples}). */
+  dataHash: string;
+  /** Items per split and what was skipped. */
+  data: Record<string, unknown>;
+  /** Parameter count. */
+  parameters: number;
+  seed: number;
+  versions: Record<string, string>;
+  git: { commit: string | null; dirty: boolean | null };
+  createdAt: string;
+}
+
+/**
+ * SHA-256 over the examples' JSON lines, in order: changes whenever the data does.
+ *
+ * @param examples The examples used (train and valid).
+ * @returns 64 hex digits.
+ */
+export async function hashExamples(examples: readonly unknown[]): Promise<string> {
+  const text = examples.map((e) => JSON.stringify(e)).join("\n");
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The current git commit and whether the tree has changes, or nulls outside a repository. */
+export async function gitState(): Promise<{ commit: string | null; dirty: boolean | null }> {
+  const run = async (args: string[]) => {
+    try {
+      const out = await new Deno.Command("git", { args, stdout: "piped", stderr: "null" })
+        .output();
+      return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+    } catch {
+      return null;
+    }
+  };
+  const commit = await run(["rev-parse", "HEAD"]);
+  const status = commit === null
+    ? null
+    : await run(["status", "--porcelain", "--", "train", "infer"]);
+  return { commit, dirty: status === null ? null : status.length > 0 };
+}
+
+/** Writes config.json. */
+export async function writeRunInfo(dir: string, info: RunInfo): Promise<void> {
+  await writeFileAtomic(`${dir}/config.json`, JSON.stringify(info, null, 2) + "\n");
+}
+
+/** Reads config.json. */
+export async function readRunInfo(dir: string): Promise<RunInfo> {
+  return JSON.parse(await Deno.readTextFile(`${dir}/config.json`));
+}
+
+/** Writes metrics.json, curves.svg and README.md from the epochs so far. */
+export async function writeProgress(
+  dir: string,
+  info: RunInfo,
+  epochs: readonly EpochRecord[],
+  note = "",
+): Promise<void> {
+  await writeFileAtomic(`${dir}/metrics.json`, JSON.stringify({ epochs }, null, 2) + "\n");
+  await writeFileAtomic(`${dir}/curves.svg`, renderCurves(epochs));
+  await writeFileAtomic(`${dir}/README.md`, renderReadme(dir, info, epochs, note));
+}
+
+/** Reads metrics.json, or no epochs when it does not exist yet. */
+export async function readEpochs(dir: string): Promise<EpochRecord[]> {
+  try {
+    return JSON.parse(await Deno.readTextFile(`${dir}/metrics.json`)).epochs;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+}
+
+interface Series {
+  label: string;
+  color: string;
+  points: [number, number][];
+}
+
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+
+function escapeXml(s: string): string {
+  return s.replace(
+    /[<>&"]/g,
+    (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]!,
+  );
+}
+
+/** One plot panel: axes, ticks, lines with dots, a legend. */
+function panel(x0: number, title: string, series: Series[], w: number, h: number): string {
+  const pad = { l: 48, r: 12, t: 28, b: 32 };
+  const pts = series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
+  const xmax = Math.max(1, ...pts.map(([x]) => x));
+  let ymin = Math.min(...pts.map(([, y]) => y)), ymax = Math.max(...pts.map(([, y]) => y));
+  if (!Number.isFinite(ymin)) [ymin, ymax] = [0, 1];
+  if (ymax - ymin < 1e-9) [ymin, ymax] = [ymin - 0.5, ymax + 0.5];
+  const sx = (x: number) => x0 + pad.l + ((x - 1) / Math.max(1, xmax - 1)) * (w - pad.l - pad.r);
+  const sy = (y: number) => pad.t + (1 - (y - ymin) / (ymax - ymin)) * (h - pad.t - pad.b);
+  const out = [
+    `<text x="${x0 + w / 2}" y="16" text-anchor="middle" font-weight="bold">${
+      escapeXml(title)
+    }</text>`,
+    `<rect x="${x0 + pad.l}" y="${pad.t}" width="${w - pad.l - pad.r}" height="${
+      h - pad.t - pad.b
+    }" fill="none" stroke="#999"/>`,
+  ];
+  for (let i = 0; i <= 4; i++) {
+    const y = ymin + ((ymax - ymin) * i) / 4;
+    out.push(
+      `<text x="${x0 + pad.l - 4}" y="${sy(y) + 4}" text-anchor="end">${y.toPrecision(3)}</text>`,
+    );
+  }
+  const xticks = [...new Set([1, Math.ceil(xmax / 2), xmax])];
+  for (const x of xticks) {
+    out.push(`<text x="${sx(x)}" y="${h - pad.b + 14}" text-anchor="middle">${x}</text>`);
+  }
+  out.push(`<text x="${x0 + w / 2}" y="${h - 4}" text-anchor="middle">epoch</text>`);
+  series.forEach((s, i) => {
+    const ok = s.points.filter(([, y]) => Number.isFinite(y));
+    if (ok.length > 1) {
+      const d = ok.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
+      out.push(`<polyline points="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`);
+    }
+    for (const [x, y] of ok) {
+      out.push(
+        `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2" fill="${s.color}"/>`,
+      );
+    }
+    const ly = pad.t + 12 + i * 14;
+    out.push(
+      `<rect x="${x0 + w - pad.r - 110}" y="${ly - 8}" width="10" height="3" fill="${s.color}"/>`,
+    );
+    out.push(`<text x="${x0 + w - pad.r - 96}" y="${ly}">${escapeXml(s.label)}</text>`);
+  });
+  return out.join("\n");
+}
+
+/**
+ * Draws the training curves: train/valid loss, and exact match overall and by kind.
+ *
+ * @param epochs The records so far.
+ * @returns An SVG document.
+ */
+export function renderCurves(epochs: readonly EpochRecord[]): string {
+  const w = 420, h = 280;
+  const loss: Series[] = [
+    { label: "train loss", color: COLORS[0], points: epochs.map((e) => [e.epoch, e.trainLoss]) },
+    { label: "valid loss", color: COLORS[1], points: epochs.map((e) => [e.epoch, e.validLoss]) },
+  ];
+  const kinds = [...new Set(epochs.flatMap((e) => Object.keys(e.valid.byKind)))];
+  const acc: Series[] = [
+    {
+      label: "exact, all",
+      color: COLORS[0],
+      points: epochs.map((e) => [e.epoch, e.valid.overall.exact]),
+    },
+    ...kinds.map((k, i) => ({
+      label: `exact, ${k}`,
+      color: COLORS[(i + 2) % COLORS.length],
+      points: epochs.map((e) => [e.epoch, e.valid.byKind[k]?.exact ?? NaN] as [number, number]),
+    })),
+  ];
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * w}" height="${h}" ` +
+    `font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    panel(0, "loss per token", loss, w, h),
+    panel(w, "validation exact match", acc, w, h),
+    `</svg>`,
+    "",
+  ].join("\n");
+}
+
+const pct = (x: number) => (100 * x).toFixed(1) + "%";
+
+/** Writes the run's README: what was trained, on what, and how well. */
+export function renderReadme(
+  dir: string,
+  info: RunInfo,
+  epochs: readonly EpochRecord[],
+  note = "",
+): string {
+  const c = info.config;
+  const best = epochs.reduce<EpochRecord | null>(
+    (b, e) => (b === null || e.validLoss < b.validLoss ? e : b),
+    null,
+  );
+  const lines = [
+    `# Training run: ${c.task} (${dir})`,
+    "",
+    `Started ${info.createdAt}; git ${info.git.commit ?? "unknown"}${
+      info.git.dirty ? " (with local changes)" : ""
+    }; ` +
+    `data ${info.dataHash.slice(0, 12)}; seed ${info.seed}.`,
+    "",
+    `Model: ${c.encLayers}+${c.decLayers} layers, d=${c.dModel}, ${c.heads} heads, ff=${c.dFF}, ` +
+    `${c.activation}, ${info.parameters.toLocaleString("en")} parameters. ` +
+    `Training: AdamW lr ${c.lr} (β ${c.beta1}/${c.beta2}, wd ${c.weightDecay}), warm-up ` +
+    `${c.warmupEpochs} epoch(s) then ×${c.lrDecay} per epoch, batch ${
+      c.tokenBudget > 0 ? `${c.tokenBudget} tokens` : `${c.batchSize} examples`
+    }, dropout ${c.dropout}, label smoothing ${c.labelSmoothing}, clip ${c.clipNorm}, ` +
+    `${c.variants === "top" ? "top variant" : "all variants"}, trained on ${
+      c.trainKinds.join(", ")
+    }, ` +
+    `${c.taskWeighting} task weights.`,
+    "",
+    `Data: ${JSON.stringify(info.data)}`,
+    "",
+  ];
+  if (note) lines.push(note, "");
+  if (best) {
+    const kinds = Object.entries(best.valid.byKind)
+      .map(([k, f]) => `${k} ${pct(f.exact)} (n=${f.count})`).join(", ");
+    lines.push(
+      `Best validation loss ${best.validLoss.toFixed(4)} at epoch ${best.epoch}: exact ` +
+        `${pct(best.valid.overall.exact)} (${kinds}), BLEU-3 ${
+          best.valid.overall.bleu.toFixed(3)
+        }, ` +
+        `CER ${best.valid.overall.cer.toFixed(3)}.`,
+      "",
+    );
+  }
+  lines.push(
+    "![curves](curves.svg)",
+    "",
+    "| epoch | lr | train loss | valid loss | token acc | exact | BLEU-3 | CER | tokens/s | min |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...epochs.map((e) =>
+      `| ${e.epoch} | ${e.lr.toExponential(2)} | ${e.trainLoss.toFixed(4)} | ${
+        e.validLoss.toFixed(4)
+      } | ${pct(e.validTokenAccuracy)} | ${pct(e.valid.overall.exact)} | ${
+        e.valid.overall.bleu.toFixed(3)
+      } | ${e.valid.overall.cer.toFixed(3)} | ${e.tokensPerSecond.toFixed(0)} | ${
+        ((e.trainSeconds + e.validSeconds) / 60).toFixed(1)
+      } |`
+    ),
+    "",
+    "Files: `config.json` (everything that defines the run), `metrics.json` (these figures), " +
+      "`checkpoint.safetensors` (latest state; `deno task train --resume --out DIR` continues), " +
+      "`best.safetensors` (best validation loss; `deno task export DIR` ships it).",
+    "",
+  );
+  return lines.join("\n");
+}
