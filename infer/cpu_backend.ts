@@ -1,0 +1,275 @@
+/**
+ * The CPU backend: the forward pass of `forward.ts` on the WASM SIMD kernels, or on the plain
+ * TypeScript kernels where WebAssembly SIMD is unavailable (or when asked for).
+ *
+ * @module
+ */
+
+import type { Backend, DecoderState } from "./backend.ts";
+import {
+  decodeStep,
+  encode,
+  gatherRows,
+  layoutEncoderState,
+  layoutRunState,
+  layoutWeights,
+  type RunState,
+  type Weights,
+} from "./forward.ts";
+import { Carver, measure } from "./heap.ts";
+import { createTsKernels, type Kernels } from "./kernels.ts";
+import { type ModelConfig, tensorSpecs, validateConfig } from "./model_spec.ts";
+
+/** Options of {@link createCpuBackend}. */
+export interface CpuBackendOptions {
+  /**
+   * "wasm" (default): WebAssembly SIMD kernels, falling back to "ts" where unsupported;
+   * "ts": the plain TypeScript reference kernels.
+   */
+  kernels?: "wasm" | "ts";
+}
+
+/** The weights in a kernel heap, re-viewed whenever the heap grows. */
+interface Loaded {
+  k: Kernels;
+  weights(): Weights;
+}
+
+function checkTensors(config: ModelConfig, tensors: Map<string, Float32Array>): void {
+  for (const s of tensorSpecs(config)) {
+    const t = tensors.get(s.name);
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    if (!t) throw new RangeError(`Cannot create backend: tensor "${s.name}" is missing`);
+    if (t.length !== n) {
+      throw new RangeError(
+        `Cannot create backend: tensor "${s.name}" has ${t.length} values, shape [${s.shape}] needs ${n}`,
+      );
+    }
+  }
+}
+
+function load(
+  config: ModelConfig,
+  tensors: Map<string, Float32Array>,
+  useWasm: boolean,
+): Promise<Loaded> {
+  const k: Kernels = useWasm ? createTsKernels() : createTsKernels();
+  const layout = (c: Carver) => layoutWeights(c, config);
+  const at = k.heap.alloc(measure(layout));
+  let f32 = k.heap.f32();
+  let bound = layout(new Carver(f32, at));
+  for (const [name, view] of bound.byName) view.set(tensors.get(name)!);
+  return Promise.resolve({
+    k,
+    weights() {
+      if (k.heap.f32() !== f32) {
+        f32 = k.heap.f32();
+        bound = layout(new Carver(f32, at));
+      }
+      return bound.weights;
+    },
+  });
+}
+
+function checkIds(what: string, ids: Int32Array, limit: number): void {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (!(id >= 0 && id < limit)) {
+      throw new RangeError(`Cannot run ${what}: id ${id} at index ${i} is outside 0..${limit - 1}`);
+    }
+  }
+}
+
+/**
+ * Creates a CPU backend for a model. The weights are copied into the kernels' memory on the
+ * first `start()`, so the caller may drop `tensors` afterwards.
+ *
+ * @param config The network's shape.
+ * @param tensors Every tensor of `tensorSpecs(config)`, as f32.
+ * @param options Which kernels to use.
+ * @returns The backend; its name is "wasm" or "cpu" (plain TypeScript).
+ * @throws {RangeError} When the config is invalid or a tensor is missing or mis-sized.
+ * @example Greedy decoding of one source
+ * ```ts ignore
+ * const { config, tensors } = readModel(bytes);
+ * const backend = createCpuBackend(config, tensors);
+ * const state = await backend.start(new Int32Array([5, 6, EOS]), 1, 3);
+ * const logits = await state.step(new Int32Array([SOS]));
+ * state.dispose();
+ * ```
+ */
+export function createCpuBackend(
+  config: ModelConfig,
+  tensors: Map<string, Float32Array>,
+  options: CpuBackendOptions = {},
+): Backend {
+  const { kernels = "wasm" } = options;
+  if (kernels !== "wasm" && kernels !== "ts") {
+    throw new RangeError(`Cannot create backend: unknown kernels "${kernels}"; use "wasm" or "ts"`);
+  }
+  validateConfig(config);
+  checkTensors(config, tensors);
+  // The WASM SIMD kernels land in the next commit; until then "wasm" runs the TS kernels.
+  const useWasm = false;
+  let loaded: Promise<Loaded> | undefined;
+  return {
+    name: useWasm ? "wasm" : "cpu",
+    async start(src, rows, srcLen) {
+      if (!Number.isInteger(rows) || rows < 1) {
+        throw new RangeError(`Cannot start decoding: rows must be a positive integer, got ${rows}`);
+      }
+      if (!Number.isInteger(srcLen) || srcLen < 1 || srcLen > config.maxSrcLen) {
+        throw new RangeError(
+          `Cannot start decoding: source length ${srcLen} is outside 1..${config.maxSrcLen}`,
+        );
+      }
+      if (src.length !== rows * srcLen) {
+        throw new RangeError(
+          `Cannot start decoding: ${src.length} source ids given, ${rows} rows of ${srcLen} need ${
+            rows * srcLen
+          }`,
+        );
+      }
+      checkIds("the encoder", src, config.srcVocab.length);
+      const ctx = await (loaded ??= load(config, tensors, useWasm));
+      return startState(config, ctx, src, rows, srcLen);
+    },
+  };
+}
+
+/** One heap block holding a run state for `cap` rows. */
+interface Block {
+  at: number;
+  cap: number;
+  f32: Float32Array;
+  run: RunState;
+}
+
+// Frees the heap blocks of states that were dropped without dispose().
+const registry = typeof FinalizationRegistry === "undefined"
+  ? undefined
+  : new FinalizationRegistry<() => void>((release) => release());
+
+function startState(
+  config: ModelConfig,
+  ctx: Loaded,
+  src: Int32Array,
+  rows: number,
+  srcLen: number,
+): DecoderState {
+  const { k } = ctx;
+  const heap = k.heap;
+  const layout = (cap: number) => (c: Carver) => layoutRunState(c, config, cap, srcLen);
+  const newBlock = (cap: number): Block => {
+    const at = heap.alloc(measure(layout(cap)));
+    const f32 = heap.f32();
+    return { at, cap, f32, run: layout(cap)(new Carver(f32, at)) };
+  };
+  // Views go stale when the heap grows (WASM memory detaches its old buffer): rebuild them.
+  const fresh = (b: Block): RunState => {
+    if (b.f32 !== heap.f32()) {
+      b.f32 = heap.f32();
+      b.run = layout(b.cap)(new Carver(b.f32, b.at));
+    }
+    return b.run;
+  };
+  const live: { cur: Block; spare?: Block } = { cur: newBlock(rows) };
+  const release = () => {
+    for (const b of [live.cur, live.spare]) if (b && b.at) heap.free(b.at);
+    live.cur.at = 0;
+    if (live.spare) live.spare.at = 0;
+  };
+
+  {
+    const encLayout = (c: Carver) => layoutEncoderState(c, config, rows, srcLen);
+    const at = heap.alloc(measure(encLayout));
+    try {
+      const e = encLayout(new Carver(heap.f32(), at));
+      encode(k, config, ctx.weights(), e, fresh(live.cur), src, rows);
+    } finally {
+      heap.free(at);
+    }
+  }
+
+  const vt = config.tgtVocab.length;
+  let count = rows;
+  let pos = 0;
+  let disposed = false;
+  const token = {};
+  const alive = () => {
+    if (disposed) throw new TypeError("Cannot use a decoder state after dispose()");
+  };
+  const state: DecoderState = {
+    get rows() {
+      return count;
+    },
+    step(tokens) {
+      try {
+        alive();
+        if (tokens.length !== count) {
+          throw new RangeError(
+            `Cannot step the decoder: ${tokens.length} tokens given for ${count} rows`,
+          );
+        }
+        if (pos >= config.maxTgtLen) {
+          throw new RangeError(
+            `Cannot step the decoder: all ${config.maxTgtLen} target positions are used`,
+          );
+        }
+        checkIds("the decoder", tokens, vt);
+        const w = ctx.weights();
+        const run = fresh(live.cur);
+        decodeStep(k, config, w, run, tokens, count, pos);
+        pos++;
+        return Promise.resolve(run.logits.subarray(0, count * vt));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    select(from) {
+      try {
+        alive();
+        if (from.length < 1) throw new RangeError("Cannot select rows: none given");
+        checkIds("select", from, count);
+        if (!live.spare || live.spare.cap < from.length) {
+          if (live.spare) heap.free(live.spare.at);
+          live.spare = undefined;
+          live.spare = newBlock(from.length);
+        }
+        const src = fresh(live.cur);
+        const dst = fresh(live.spare);
+        gatherRows(config, dst, src, from, pos);
+        [live.cur, live.spare] = [live.spare, live.cur];
+        count = from.length;
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    crossAttention() {
+      try {
+        alive();
+        const run = fresh(live.cur);
+        const heads = config.heads;
+        const out = new Float32Array(count * srcLen);
+        for (let r = 0; r < count; r++) {
+          for (let h = 0; h < heads; h++) {
+            const p = (r * heads + h) * srcLen;
+            for (let j = 0; j < srcLen; j++) out[r * srcLen + j] += run.crossProbs[p + j] / heads;
+          }
+        }
+        return Promise.resolve(out);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      registry?.unregister(token);
+      release();
+    },
+  };
+  registry?.register(state, release, token);
+  return state;
+}
