@@ -1,0 +1,65 @@
+import { assert } from "../deps/assert.ts";
+import { tensorSpecs } from "../infer/model_spec.ts";
+import { type CheckInput, gradCheck } from "./onnx/_gradcheck.ts";
+import { lookup } from "./model.ts";
+import { objective } from "./step.ts";
+import { plainOptions, TINY_BATCH, tinyConfig } from "./_tiny.ts";
+import type { Graph, Tensor } from "./onnx/graph.ts";
+import { initParams } from "./init.ts";
+import { makeRng } from "./rng.ts";
+
+const b = TINY_BATCH;
+
+function batchChecks(): CheckInput[] {
+  return [
+    { name: "src", shape: [b.B, b.S], dtype: "int64", data: b.src },
+    { name: "tgt_in", shape: [b.B, b.T], dtype: "int64", data: b.tgtIn },
+    { name: "tgt_out", shape: [b.B, b.T], dtype: "int64", data: b.tgtOut },
+    { name: "task", shape: [b.B], dtype: "int64", data: b.task },
+  ];
+}
+
+Deno.test("the whole model's gradient matches finite differences on a tiny config (float64)", async () => {
+  for (const activation of ["relu", "gelu"] as const) {
+    for (const taskWeighting of ["fixed", "learned"] as const) {
+      const c = tinyConfig({ activation });
+      const o = plainOptions({ labelSmoothing: 0.1, taskWeighting });
+      const specs = tensorSpecs(c);
+      const init = initParams(c, 3);
+      const rng = makeRng(5);
+      // Random (not 1/0) LayerNorm and bias values so that every path carries gradient.
+      const params: CheckInput[] = specs.map((s) => ({
+        name: s.name,
+        shape: s.shape,
+        data: Array.from(init.get(s.name)!, (v) => v + 0.3 * rng.normal()),
+      }));
+      const inputs: CheckInput[] = [
+        ...params,
+        { name: "task_s", shape: [2], data: [0.3, -0.2] },
+        { name: "task_w", shape: [2], data: [1, 0.5] },
+        ...batchChecks(),
+      ];
+      const n = specs.length;
+      const { maxError, checked } = await gradCheck(inputs, (g: Graph, xs: Tensor[]) => {
+        // Re-declare the symbolic sizes the model needs from the batch inputs.
+        const [src, tgtIn, tgtOut, task] = xs.slice(n + 2);
+        defineDims(g, src, tgtIn);
+        const P = lookup(xs.slice(0, n));
+        return objective(g, c, P, { src, tgtIn, tgtOut, task }, xs[n], xs[n + 1], o).loss;
+      }, { samples: 4, seed: 11 });
+      assert.ok(checked > 100);
+      assert.ok(maxError < 1e-6, `${activation}/${taskWeighting}: gradient error ${maxError}`);
+    }
+  }
+});
+
+function defineDims(g: Graph, src: Tensor, tgtIn: Tensor) {
+  const dim = (x: Tensor, a: number) =>
+    g.node("Shape", [x], [{ dtype: "int64", shape: [1] }], {
+      start: { kind: "int", value: a },
+      end: { kind: "int", value: a + 1 },
+    })[0];
+  g.defineDim("B", dim(src, 0));
+  g.defineDim("S", dim(src, 1));
+  g.defineDim("T", dim(tgtIn, 1));
+}
