@@ -19,6 +19,7 @@ import {
 import { Carver, measure } from "./heap.ts";
 import { createTsKernels, type Kernels } from "./kernels.ts";
 import { type ModelConfig, tensorSpecs, validateConfig } from "./model_spec.ts";
+import { createWasmKernels, wasmSimdSupported } from "./wasm/kernels.ts";
 
 /** Options of {@link createCpuBackend}. */
 export interface CpuBackendOptions {
@@ -48,18 +49,18 @@ function checkTensors(config: ModelConfig, tensors: Map<string, Float32Array>): 
   }
 }
 
-function load(
+async function load(
   config: ModelConfig,
   tensors: Map<string, Float32Array>,
   useWasm: boolean,
 ): Promise<Loaded> {
-  const k: Kernels = useWasm ? createTsKernels() : createTsKernels();
+  const k: Kernels = (useWasm ? await createWasmKernels() : null) ?? createTsKernels();
   const layout = (c: Carver) => layoutWeights(c, config);
   const at = k.heap.alloc(measure(layout));
   let f32 = k.heap.f32();
   let bound = layout(new Carver(f32, at));
   for (const [name, view] of bound.byName) view.set(tensors.get(name)!);
-  return Promise.resolve({
+  return {
     k,
     weights() {
       if (k.heap.f32() !== f32) {
@@ -68,7 +69,7 @@ function load(
       }
       return bound.weights;
     },
-  });
+  };
 }
 
 function checkIds(what: string, ids: Int32Array, limit: number): void {
@@ -109,8 +110,7 @@ export function createCpuBackend(
   }
   validateConfig(config);
   checkTensors(config, tensors);
-  // The WASM SIMD kernels land in the next commit; until then "wasm" runs the TS kernels.
-  const useWasm = false;
+  const useWasm = kernels === "wasm" && wasmSimdSupported();
   let loaded: Promise<Loaded> | undefined;
   return {
     name: useWasm ? "wasm" : "cpu",

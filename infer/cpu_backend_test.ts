@@ -29,6 +29,7 @@ const TARGETS = [
 async function decodeAll(config: ModelConfig, kernels: "ts" | "wasm") {
   const tensors = randomModel(config, 7);
   const backend = createCpuBackend(config, tensors, { kernels });
+  assert.equal(backend.name, kernels === "wasm" ? "wasm" : "cpu");
   const srcLen = SOURCES[0].length;
   const state = await backend.start(new Int32Array(SOURCES.flat()), SOURCES.length, srcLen);
   const logits: Float32Array[] = [];

@@ -1,0 +1,176 @@
+/**
+ * The WASM SIMD kernels: the module assembled from `kernels.wat` (embedded as base64, no file
+ * access or assembler at run time), wrapped in the {@link Kernels} signatures of the plain
+ * TypeScript kernels. Every array must be a view of the kernels' own heap; shapes the module
+ * does not cover (a width not divisible by 4) run the TypeScript kernels instead.
+ *
+ * @module
+ */
+
+import { createHeap, type Heap, memoryStorage } from "../heap.ts";
+import * as ts from "../kernels.ts";
+import type { AttentionShape, Kernels } from "../kernels.ts";
+import { KERNELS_WASM_BASE64 } from "./_kernels_bytes.ts";
+
+/** The exports of kernels.wat; pointers are byte offsets, counts are floats. */
+interface Exports {
+  linear(out: number, x: number, w: number, b: number, rows: number, n: number, d: number): void;
+  add(out: number, x: number, n4: number): void;
+  relu(x: number, n4: number): void;
+  gelu(x: number, n4: number): void;
+  softmax(x: number, n: number): void;
+  layer_norm(
+    out: number,
+    x: number,
+    g: number,
+    b: number,
+    rows: number,
+    d: number,
+    eps: number,
+  ): void;
+  attention(
+    out: number,
+    probs: number,
+    q: number,
+    k: number,
+    v: number,
+    bias: number,
+    batch: number,
+    rows: number,
+    keys: number,
+    heads: number,
+    dh: number,
+    kBatch: number,
+    kRow: number,
+    biasBatch: number,
+  ): void;
+}
+
+let bytes: Uint8Array | undefined;
+let supported: boolean | undefined;
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * The assembled module's bytes.
+ *
+ * @returns The bytes (decoded once, then shared).
+ */
+export function wasmKernelBytes(): Uint8Array {
+  if (!bytes) {
+    const text = atob(KERNELS_WASM_BASE64);
+    bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  }
+  return bytes;
+}
+
+/**
+ * Tells whether this runtime can run the kernels: WebAssembly with SIMD, and code generation
+ * from bytes allowed (some edge runtimes forbid it).
+ *
+ * @returns True when {@link createWasmKernels} will succeed.
+ */
+export function wasmSimdSupported(): boolean {
+  if (supported === undefined) {
+    try {
+      supported = typeof WebAssembly === "object" &&
+        WebAssembly.validate(wasmKernelBytes() as Uint8Array<ArrayBuffer>);
+    } catch {
+      supported = false;
+    }
+  }
+  return supported;
+}
+
+/**
+ * Instantiates the kernels over a fresh memory and heap of their own.
+ *
+ * @returns The kernels named "wasm", or null where WebAssembly SIMD is unavailable.
+ * @example Running a kernel on arrays allocated from the kernels' heap
+ * ```ts
+ * import { createWasmKernels } from "./kernels.ts";
+ * const k = await createWasmKernels();
+ * if (k) {
+ *   const at = k.heap.alloc(8);
+ *   const x = k.heap.f32().subarray(at, at + 8);
+ *   x.set([1, -2, 3, -4, 5, -6, 7, -8]);
+ *   k.relu(x, 8); // x is [1, 0, 3, 0, 5, 0, 7, 0]
+ * }
+ * ```
+ */
+export async function createWasmKernels(): Promise<Kernels | null> {
+  if (!wasmSimdSupported()) return null;
+  let module: WebAssembly.Module;
+  try {
+    module = await (compiled ??= WebAssembly.compile(wasmKernelBytes() as Uint8Array<ArrayBuffer>));
+  } catch {
+    supported = false;
+    return null;
+  }
+  const memory = new WebAssembly.Memory({ initial: 16 });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  return wrap(instance.exports as unknown as Exports, memory, createHeap(memoryStorage(memory)));
+}
+
+function wrap(e: Exports, memory: WebAssembly.Memory, heap: Heap): Kernels {
+  const ptr = (a: Float32Array): number => {
+    if (a.buffer !== memory.buffer) {
+      throw new RangeError(
+        "Cannot run a wasm kernel on an array outside its memory; allocate it with kernels.heap (and re-view it after the heap grows)",
+      );
+    }
+    return a.byteOffset;
+  };
+  return {
+    name: "wasm",
+    heap,
+    matmul(out, x, w, rows, n, d) {
+      if (rows > 0 && d > 0) e.linear(ptr(out), ptr(x), ptr(w), 0, rows, n, d);
+    },
+    linear(out, x, w, b, rows, n, d) {
+      if (rows > 0 && d > 0) e.linear(ptr(out), ptr(x), ptr(w), ptr(b), rows, n, d);
+    },
+    layerNorm(out, x, g, b, rows, d) {
+      if (d % 4 !== 0) return ts.layerNorm(out, x, g, b, rows, d);
+      if (rows > 0) e.layer_norm(ptr(out), ptr(x), ptr(g), ptr(b), rows, d, ts.LN_EPS);
+    },
+    add(out, x, n) {
+      const n4 = n & ~3;
+      if (n4 > 0) e.add(ptr(out), ptr(x), n4);
+      for (let i = n4; i < n; i++) out[i] += x[i];
+    },
+    relu(x, n) {
+      const n4 = n & ~3;
+      if (n4 > 0) e.relu(ptr(x), n4);
+      ts.relu(x.subarray(n4, n), n - n4);
+    },
+    gelu(x, n) {
+      const n4 = n & ~3;
+      if (n4 > 0) e.gelu(ptr(x), n4);
+      ts.gelu(x.subarray(n4, n), n - n4);
+    },
+    softmax(x, n) {
+      if (n > 0) e.softmax(ptr(x), n);
+    },
+    attention(out, probs, q, k, v, bias, s: AttentionShape) {
+      if (s.dh % 4 !== 0) return ts.attention(out, probs, q, k, v, bias, s);
+      if (s.batch < 1 || s.rows < 1 || s.keys < 1) return;
+      e.attention(
+        ptr(out),
+        ptr(probs),
+        ptr(q),
+        ptr(k),
+        ptr(v),
+        bias ? ptr(bias) : 0,
+        s.batch,
+        s.rows,
+        s.keys,
+        s.heads,
+        s.dh,
+        s.kBatch,
+        s.kRow,
+        s.biasBatch,
+      );
+    },
+  };
+}
