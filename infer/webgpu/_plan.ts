@@ -1,0 +1,208 @@
+/**
+ * Compiled kernels and recorded dispatch sequences ("plans") for the WebGPU backend.
+ *
+ * A plan binds its buffers once (bind groups are built when the plan is made) and keeps every
+ * dispatch's parameters in one uniform buffer, 256 bytes a dispatch; running it evaluates the
+ * parameter functions, writes that buffer, and records one compute pass. So a decoder step
+ * costs one `writeBuffer` and one pass, with nothing created per token.
+ *
+ * @module
+ */
+
+import type { ModelConfig } from "../model_spec.ts";
+import {
+  attentionKernel,
+  EMBED,
+  GATHER_ROWS,
+  KV_APPEND,
+  LAYER_NORM,
+  MATMUL,
+  MATMUL_SKINNY,
+  topKKernel,
+  WG,
+} from "./kernels.ts";
+import { WebGpuError } from "./device.ts";
+
+/** The kernels a plan can dispatch. */
+export type KernelName =
+  | "embed"
+  | "layerNorm"
+  | "matmul"
+  | "matmulSkinny"
+  | "attention"
+  | "kvAppend"
+  | "gather"
+  | "topK";
+
+/** Compute pipelines of every kernel, compiled for one model's sizes. */
+export interface Kernels {
+  device: GPUDevice;
+  pipelines: Record<KernelName, GPUComputePipeline>;
+  /** Each kernel's bind group layout; kernels with the same bindings share one. */
+  layouts: Record<KernelName, GPUBindGroupLayout>;
+}
+
+// What each kernel binds after its uniform parameters: r = read-only storage, w = read-write.
+const BINDINGS: Record<KernelName, string> = {
+  embed: "rrrw",
+  layerNorm: "rrrw",
+  matmul: "rrrw",
+  matmulSkinny: "rrrw",
+  attention: "rrrrrww",
+  kvAppend: "rww",
+  gather: "rrw",
+  topK: "rww",
+};
+
+/** One dispatch: its kernel, its buffers (bindings 1, 2, …), its parameters and launch size. */
+export interface Dispatch {
+  /** The kernel, or a choice made each run among kernels with the same bindings. */
+  kernel: KernelName | (() => KernelName);
+  buffers: GPUBuffer[];
+  /** The `P` struct's fields in order (u32), evaluated each run. */
+  params: () => number[];
+  /** Workgroups in x and y, evaluated each run; a zero skips the dispatch. */
+  groups: () => readonly [number, number];
+}
+
+/** A recorded sequence of dispatches (see the module doc). */
+export interface Plan {
+  /** Writes the parameters and records the pass; submit `encoder` before the next run. */
+  encode(encoder: GPUCommandEncoder): void;
+  /** Frees the parameter buffer. */
+  destroy(): void;
+}
+
+// Bytes of parameters per dispatch: the largest uniform offset alignment WebGPU allows.
+const SLOT = 256;
+
+/**
+ * Compiles every kernel for a model's sizes, naming the kernel that fails.
+ *
+ * @param device The device.
+ * @param config The model (sizes the attention scores and the top-k row copy).
+ * @returns The pipelines.
+ * @throws {WebGpuError} When a kernel does not compile on this device.
+ */
+export async function compileKernels(device: GPUDevice, config: ModelConfig): Promise<Kernels> {
+  const sources: Record<KernelName, string> = {
+    embed: EMBED,
+    layerNorm: LAYER_NORM,
+    matmul: MATMUL,
+    matmulSkinny: MATMUL_SKINNY,
+    attention: attentionKernel(Math.max(config.maxSrcLen, config.maxTgtLen)),
+    kvAppend: KV_APPEND,
+    gather: GATHER_ROWS,
+    topK: topKKernel(config.tgtVocab.length),
+  };
+  const pipelines = {} as Record<KernelName, GPUComputePipeline>;
+  const layouts = {} as Record<KernelName, GPUBindGroupLayout>;
+  const shared = new Map<string, GPUBindGroupLayout>();
+  for (const [name, code] of Object.entries(sources) as [KernelName, string][]) {
+    device.pushErrorScope("validation");
+    const kinds = BINDINGS[name];
+    let layout = shared.get(kinds);
+    if (!layout) {
+      layout = device.createBindGroupLayout({
+        label: kinds,
+        entries: [
+          { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: "uniform" } },
+          ...[...kinds].map((kind, i): GPUBindGroupLayoutEntry => ({
+            binding: i + 1,
+            visibility: GPUShaderStage.COMPUTE,
+            buffer: { type: kind === "r" ? "read-only-storage" : "storage" },
+          })),
+        ],
+      });
+      shared.set(kinds, layout);
+    }
+    layouts[name] = layout;
+    const module = device.createShaderModule({ label: name, code });
+    const pipeline = device.createComputePipeline({
+      label: name,
+      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: "main" },
+    });
+    const error = await device.popErrorScope();
+    if (error) {
+      throw new WebGpuError(
+        "error",
+        `Cannot compile the WebGPU kernel "${name}": ${error.message.trim()}`,
+      );
+    }
+    pipelines[name] = pipeline;
+  }
+  return { device, pipelines, layouts };
+}
+
+/**
+ * Binds a sequence of dispatches into a plan.
+ *
+ * @param kernels The compiled kernels.
+ * @param dispatches The dispatches, in order.
+ * @returns The plan.
+ */
+export function makePlan(kernels: Kernels, dispatches: Dispatch[]): Plan {
+  const { device, pipelines, layouts } = kernels;
+  const arena = device.createBuffer({
+    label: "plan params",
+    size: Math.max(1, dispatches.length) * SLOT,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  const words = new Uint32Array(dispatches.length * (SLOT / 4));
+  const bound = dispatches.map((d, i) => ({
+    kernel: d.kernel,
+    groups: d.groups,
+    params: d.params,
+    bindGroup: device.createBindGroup({
+      layout: layouts[typeof d.kernel === "string" ? d.kernel : d.kernel()],
+      entries: [
+        { binding: 0, resource: { buffer: arena, offset: i * SLOT, size: SLOT } },
+        ...d.buffers.map((buffer, j) => ({ binding: j + 1, resource: { buffer } })),
+      ],
+    }),
+  }));
+  return {
+    encode(encoder) {
+      bound.forEach((d, i) => words.set(d.params(), i * (SLOT / 4)));
+      device.queue.writeBuffer(arena, 0, words);
+      const pass = encoder.beginComputePass();
+      for (const d of bound) {
+        const [x, y] = d.groups();
+        if (x === 0 || y === 0) continue;
+        pass.setPipeline(pipelines[typeof d.kernel === "string" ? d.kernel : d.kernel()]);
+        pass.setBindGroup(0, d.bindGroup);
+        pass.dispatchWorkgroups(x, y);
+      }
+      pass.end();
+    },
+    destroy() {
+      arena.destroy();
+    },
+  };
+}
+
+// WebGPU guarantees 65,535 workgroups per dimension.
+const MAX_GROUPS = 65535;
+
+/**
+ * Spreads `count` workgroups over x and y (the kernels rebuild the flat index).
+ *
+ * @param count Workgroups needed.
+ * @returns Workgroups in x and y.
+ */
+export function spread(count: number): [number, number] {
+  if (count <= 0) return [0, 0];
+  const x = Math.min(count, MAX_GROUPS);
+  return [x, Math.ceil(count / x)];
+}
+
+/**
+ * Workgroups for `n` threads of an element-wise kernel.
+ *
+ * @param n Threads needed.
+ * @returns Workgroups in x and y.
+ */
+export function threads(n: number): [number, number] {
+  return spread(Math.ceil(n / WG));
+}
