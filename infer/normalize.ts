@@ -228,11 +228,17 @@ function unreadable(gap: string): string[] {
   return [...gap].filter((c) => !SEPARATOR.test(c) && !JAPANESE.test(c));
 }
 
+// Text kept as it is, in runs of blanks and of other characters ("," and " " apart).
+function passPieces(gap: string): Piece[] {
+  return gap.split(/(\s+)/u).filter((t) => t !== "").map((text) => ({ kind: "pass", text }));
+}
+
 /**
  * Splits running text into pieces for `convertText`: words (runs of letters with inner
  * apostrophes) split further on camelCase; a hyphen or underscore between two words joins
  * them into one compound and is dropped (e-mail → イーメール); everything else (spaces,
- * punctuation, digits, Japanese) is a `pass` piece kept as it is.
+ * punctuation, digits, Japanese) is kept as it is, in `pass` pieces that hold either blanks
+ * or other characters.
  *
  * @param text Any text.
  * @param options See {@link NormalizeOptions}.
@@ -265,14 +271,14 @@ function splitNormalized(norm: string, text: string, options: NormalizeOptions):
     const gap = norm.slice(last, m.index);
     bad.push(...unreadable(gap));
     const joins = prevWordEnd === last && JOINER.test(gap);
-    if (gap !== "" && !joins) pieces.push({ kind: "pass", text: gap });
+    if (!joins) pieces.push(...passPieces(gap));
     for (const part of splitCamelCase(m[0])) pieces.push(wordPiece(part, acronyms));
     last = prevWordEnd = m.index + m[0].length;
   }
   const tail = norm.slice(last);
   bad.push(...unreadable(tail));
   if (onInvalid === "error" && bad.length > 0) throw invalidError(text, bad);
-  if (tail !== "") pieces.push({ kind: "pass", text: tail });
+  pieces.push(...passPieces(tail));
   return pieces;
 }
 

@@ -60,7 +60,7 @@ Deno.test("spellLetters() reads letter names, with ズ for a plural s", () => {
 });
 
 Deno.test("splitText() splits words on spaces, hyphens and camelCase and keeps the rest", () => {
-  assert.deepEqual(show(splitText("Hello, world!")), ["hello", "[, ]", "world", "[!]"]);
+  assert.deepEqual(show(splitText("Hello, world!")), ["hello", "[,]", "[ ]", "world", "[!]"]);
   assert.deepEqual(show(splitText("e-mail well_known")), ["イー", "mail", "[ ]", "well", "known"]);
   assert.deepEqual(show(splitText("JavaScript")), ["java", "script"]);
   assert.deepEqual(show(splitText("iPhone")), ["アイ", "phone"]);
@@ -68,7 +68,7 @@ Deno.test("splitText() splits words on spaces, hyphens and camelCase and keeps t
   assert.deepEqual(show(splitText("R2D2")), ["アール", "[2]", "ディー", "[2]"]);
   assert.deepEqual(show(splitText("don't stop")), ["don't", "[ ]", "stop"]);
   assert.deepEqual(show(splitText("'quoted'")), ["[']", "quoted", "[']"]);
-  assert.deepEqual(show(splitText(" - ")), ["[ - ]"]);
+  assert.deepEqual(show(splitText(" - ")), ["[ ]", "[-]", "[ ]"]);
 });
 
 Deno.test("splitText() passes Japanese through, even with onInvalid error", () => {
