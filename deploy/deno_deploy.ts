@@ -1,0 +1,21 @@
+/**
+ * Deno Deploy entry: the HTTP handler and the page, with both models inside the bundle.
+ *
+ * ```sh
+ * deno task bundle:web      # the page's script, web/dist/app.js
+ * deno bundle --unstable-raw-imports --platform deno \
+ *   --output deploy/dist/deno_deploy.js deploy/deno_deploy.ts
+ * deno deploy --entrypoint deploy/dist/deno_deploy.js   # or deployctl deploy --entrypoint …
+ * ```
+ *
+ * To try it locally without bundling:
+ * `deno run -A --unstable-raw-imports deploy/deno_deploy.ts` (listens on port 8000).
+ *
+ * @module
+ */
+
+import { createEdgeApp } from "./_edge_app.ts";
+
+const app = createEdgeApp();
+
+Deno.serve(app.fetch);
