@@ -9,7 +9,7 @@
  * ```
  *
  * To try it locally without bundling:
- * `deno run -A --unstable-raw-imports deploy/deno_deploy.ts` (listens on port 8000).
+ * `deno run -A --unstable-raw-imports deploy/deno_deploy.ts` (listens on $PORT, default 8000).
  *
  * @module
  */
@@ -18,4 +18,5 @@ import { createEdgeApp } from "./_edge_app.ts";
 
 const app = createEdgeApp();
 
-Deno.serve(app.fetch);
+// Deno Deploy chooses the address itself; elsewhere PORT (default 8000) picks the port.
+Deno.serve({ port: Number(Deno.env.get("PORT") ?? 8000) }, app.fetch);
