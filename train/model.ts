@@ -118,7 +118,7 @@ export function mergeHeads(g: Graph, x: Tensor): Tensor {
  * @param q (B, h, Lq, dh)
  * @param k (B, h, Lk, dh)
  * @param v (B, h, Lk, dh)
- * @param keep bool, broadcastable to (B, h, Lq, Lk)
+ * @param keep bool, broadcastable to (B, h, Lq, Lk); null when every key is visible
  * @returns (B, h, Lq, dh)
  */
 export function attend(
@@ -126,12 +126,12 @@ export function attend(
   q: Tensor,
   k: Tensor,
   v: Tensor,
-  keep: Tensor,
+  keep: Tensor | null,
   drop: Dropout,
 ): Tensor {
   const dh = Number(q.shape[3]);
   const scores = matmul(g, q, k, { transB: true, alpha: 1 / Math.sqrt(dh) }); // (B, h, Lq, Lk)
-  const p = drop(softmax(g, maskFill(g, scores, keep, MASKED)));
+  const p = drop(softmax(g, keep ? maskFill(g, scores, keep, MASKED) : scores));
   return matmul(g, p, v);
 }
 

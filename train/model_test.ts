@@ -1,10 +1,14 @@
 import { assert } from "../deps/assert.ts";
 import { tensorSpecs } from "../infer/model_spec.ts";
 import { type CheckInput, gradCheck } from "./onnx/_gradcheck.ts";
-import { lookup } from "./model.ts";
+import { naiveForward } from "../infer/_naive_forward.ts";
+import { randomModel, tinyConfig as refConfig } from "../infer/_test_model.ts";
+import { batchInputs, forward, lookup, paramInputs } from "./model.ts";
+import { Graph } from "./onnx/graph.ts";
+import { createSession, f32, i64, type ort } from "./session.ts";
 import { objective } from "./step.ts";
 import { plainOptions, TINY_BATCH, tinyConfig } from "./_tiny.ts";
-import type { Graph, Tensor } from "./onnx/graph.ts";
+import type { Tensor } from "./onnx/graph.ts";
 import { initParams } from "./init.ts";
 import { makeRng } from "./rng.ts";
 
@@ -63,3 +67,31 @@ function defineDims(g: Graph, src: Tensor, tgtIn: Tensor) {
   g.defineDim("S", dim(src, 1));
   g.defineDim("T", dim(tgtIn, 1));
 }
+
+Deno.test("forward() gives the reference network's teacher-forced logits, padded rows included", async () => {
+  const c = refConfig({ activation: "gelu" });
+  const params = randomModel(c, 9);
+  const g = new Graph("float32");
+  const { params: P } = paramInputs(g, c);
+  const { src, tgtIn } = batchInputs(g);
+  g.output(forward(g, c, P, src, tgtIn), "logits");
+  const s = await createSession(g.toModel(), { threads: 1 });
+  const SRC = [[5, 6, 7, 2], [8, 2, 0, 0]];
+  const TGT = [[1, 10, 20], [1, 30, 0]];
+  const feeds: Record<string, ort.Tensor> = {
+    src: i64(SRC.flat(), [2, 4]),
+    tgt_in: i64(TGT.flat(), [2, 3]),
+  };
+  for (const sp of tensorSpecs(c)) feeds[sp.name] = f32(params.get(sp.name)!, sp.shape);
+  const logits = (await s.run(feeds)).logits.data as Float32Array;
+  await s.release();
+  const V = c.tgtVocab.length;
+  let maxErr = 0;
+  SRC.forEach((row, r) => {
+    const want = naiveForward(c, params, row, TGT[r]).logits;
+    want.forEach((w, t) =>
+      w.forEach((v, j) => maxErr = Math.max(maxErr, Math.abs(logits[(r * 3 + t) * V + j] - v)))
+    );
+  });
+  assert.ok(maxErr < 1e-4, `largest logit difference ${maxErr}`);
+});

@@ -46,6 +46,8 @@ function baseOptions(threads: number): ort.InferenceSession.SessionOptions {
     executionMode: "sequential",
     enableCpuMemArena: true,
     enableMemPattern: true,
+    // Warnings such as "Removing initializer" are noise here; errors still surface as throws.
+    logSeverityLevel: 3,
   };
 }
 

@@ -100,6 +100,11 @@ export class Graph {
   readonly tape: TapeEntry[] = [];
   /** While false (during the backward pass), operations are not recorded. */
   recording = true;
+  /**
+   * Whether operators may use onnxruntime's com.microsoft contrib kernels (FusedMatMul).
+   * Inference graphs turn this off so that every runtime (onnxruntime-web too) can load them.
+   */
+  contribOps = true;
   private counter = 0;
   private readonly names = new Set<string>();
   private readonly constCache = new Map<string, Tensor>();

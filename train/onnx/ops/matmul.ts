@@ -37,7 +37,7 @@ function matmulRaw(g: Graph, a: Tensor, b: Tensor, o: Required<MatMulOptions>): 
   const rows = o.transA ? a.shape[r - 1] : a.shape[r - 2];
   const cols = o.transB ? b.shape[r - 2] : b.shape[r - 1];
   const shape = [...a.shape.slice(0, r - 2), rows, cols];
-  if (g.float === "float32") {
+  if (g.float === "float32" && g.contribOps) {
     return g.node("FusedMatMul", [a, b], [{ dtype: a.dtype, shape }], {
       transA: int(o.transA ? 1 : 0),
       transB: int(o.transB ? 1 : 0),
