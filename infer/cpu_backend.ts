@@ -55,11 +55,16 @@ async function load(
   useWasm: boolean,
 ): Promise<Loaded> {
   const k: Kernels = (useWasm ? await createWasmKernels() : null) ?? createTsKernels();
-  const layout = (c: Carver) => layoutWeights(c, config);
+  const layout = (c: Carver) => layoutWeights(c, config, k);
   const at = k.heap.alloc(measure(layout));
   let f32 = k.heap.f32();
   let bound = layout(new Carver(f32, at));
-  for (const [name, view] of bound.byName) view.set(tensors.get(name)!);
+  const shapes = new Map(tensorSpecs(config).map((s) => [s.name, s.shape]));
+  for (const [name, view] of bound.byName) {
+    const [n, d] = shapes.get(name)!;
+    if (bound.packed.has(name)) k.pack(view, tensors.get(name)!, n, d);
+    else view.set(tensors.get(name)!);
+  }
   return {
     k,
     weights() {

@@ -82,14 +82,29 @@ export interface Weights {
  *
  * @param c Hands out the views.
  * @param config The model's shape.
- * @returns The weights (views) and the same views by tensor name.
+ * @param k The kernels, whose layout the matrices of linear layers take.
+ * @returns The weights (views), the same views by tensor name, and the names of the matrices
+ *   to fill with `k.pack()` (the rest are copied as they are).
  */
 export function layoutWeights(
   c: Carver,
   config: ModelConfig,
-): { weights: Weights; byName: Map<string, Float32Array> } {
+  k: Pick<Kernels, "packedSize" | "biasSize">,
+): { weights: Weights; byName: Map<string, Float32Array>; packed: Set<string> } {
   const byName = new Map<string, Float32Array>();
-  for (const s of tensorSpecs(config)) byName.set(s.name, c.take(s.shape.reduce((a, b) => a * b)));
+  const packed = new Set<string>();
+  for (const { name, shape } of tensorSpecs(config)) {
+    // Matrices of linear layers ("….w") take the kernels' packed layout; their biases may be
+    // read past d; embeddings and LayerNorms are read as stored.
+    if (name.endsWith(".w")) {
+      byName.set(name, c.take(k.packedSize(shape[0], shape[1])));
+      packed.add(name);
+    } else if (name.endsWith(".b") && byName.has(name.slice(0, -1) + "w")) {
+      byName.set(name, c.take(k.biasSize(shape[0])).subarray(0, shape[0]));
+    } else {
+      byName.set(name, c.take(shape.reduce((a, b) => a * b)));
+    }
+  }
   const t = (name: string) => byName.get(name)!;
   const lin = (p: string): LinearWeights => ({ w: t(`${p}.w`), b: t(`${p}.b`) });
   const norm = (p: string): NormWeights => ({ g: t(`${p}.g`), b: t(`${p}.b`) });
@@ -124,7 +139,7 @@ export function layoutWeights(
     decLn: norm("dec.ln"),
     out: lin("out"),
   };
-  return { weights, byName };
+  return { weights, byName, packed };
 }
 
 /** The decoder's buffers for up to `cap` rows: activations of one step and the caches. */

@@ -40,7 +40,19 @@ export interface Kernels {
   readonly name: string;
   /** The memory every array passed to these kernels must live in (for "wasm"). */
   readonly heap: Heap;
-  /** out (rows, d) = x (rows, n) @ w (n, d). */
+  /**
+   * Floats a weight matrix (n, d) takes in this kernel set's layout (see {@link Kernels.pack}).
+   */
+  packedSize(n: number, d: number): number;
+  /**
+   * Copies a weight matrix w (n, d), row-major as stored in model files, into `dst` in the
+   * layout that {@link Kernels.matmul} and {@link Kernels.linear} read. The TypeScript kernels
+   * read it as it is; the WASM kernels read panels of 16 columns.
+   */
+  pack(dst: Float32Array, w: Float32Array, n: number, d: number): void;
+  /** Floats a bias of d values takes: {@link Kernels.linear} may read up to this many. */
+  biasSize(d: number): number;
+  /** out (rows, d) = x (rows, n) @ w (n, d), w in the layout of {@link Kernels.pack}. */
   matmul(
     out: Float32Array,
     x: Float32Array,
@@ -49,7 +61,7 @@ export interface Kernels {
     n: number,
     d: number,
   ): void;
-  /** out (rows, d) = x (rows, n) @ w (n, d) + b (d). */
+  /** out (rows, d) = x (rows, n) @ w (n, d) + b (d), w in the layout of {@link Kernels.pack}. */
   linear(
     out: Float32Array,
     x: Float32Array,
@@ -324,6 +336,9 @@ export function createTsKernels(): Kernels {
   return {
     name: "ts",
     heap: createHeap(arrayStorage()),
+    packedSize: (n, d) => n * d,
+    pack: (dst, w, n, d) => dst.set(w.subarray(0, n * d)),
+    biasSize: (d) => d,
     matmul,
     linear,
     layerNorm,

@@ -79,7 +79,14 @@ for (const k of IMPLEMENTATIONS) {
       ]
     ) {
       const x = randoms(rows * n), w = randoms(n * d), b = randoms(d);
-      const [out, xa, wa, ba] = arrays(k, new Array(rows * d).fill(7), x, w, b);
+      const [out, xa, wa, ba] = arrays(
+        k,
+        new Array(rows * d).fill(7),
+        x,
+        new Float32Array(k.packedSize(n, d)),
+        [...b, ...randoms(k.biasSize(d) - d)],
+      );
+      k.pack(wa, new Float32Array(w), n, d);
       k.linear(out, xa, wa, ba, rows, n, d);
       close(out, naiveLinear(x, w, b, rows, n, d), 1e-5, `linear ${rows}x${n}x${d}`);
       k.matmul(out, xa, wa, rows, n, d);
@@ -88,18 +95,21 @@ for (const k of IMPLEMENTATIONS) {
   });
 
   Deno.test(`${k.name} linear() leaves memory outside its output untouched`, () => {
-    const [guard, out, x, w, b] = arrays(
-      k,
-      [1, 2, 3, 4],
-      new Array(10).fill(0),
-      randoms(4),
-      randoms(10),
-      randoms(5),
-    );
-    const after = arrays(k, [5, 6, 7, 8])[0];
-    k.linear(out, x, w, b, 2, 2, 5);
-    assert.deepEqual([...guard], [1, 2, 3, 4]);
-    assert.deepEqual([...after], [5, 6, 7, 8]);
+    for (const rows of [1, 2, 3]) {
+      const [guard, out, x, w, b] = arrays(
+        k,
+        [1, 2, 3, 4],
+        new Array(rows * 5).fill(0),
+        randoms(rows * 2),
+        new Float32Array(k.packedSize(2, 5)),
+        randoms(k.biasSize(5)),
+      );
+      k.pack(w, new Float32Array(randoms(10)), 2, 5);
+      const after = arrays(k, [5, 6, 7, 8])[0];
+      k.linear(out, x, w, b, rows, 2, 5);
+      assert.deepEqual([...guard], [1, 2, 3, 4]);
+      assert.deepEqual([...after], [5, 6, 7, 8]);
+    }
   });
 
   Deno.test(`${k.name} layerNorm() uses the population variance and eps 1e-5`, () => {

@@ -2,7 +2,8 @@
  * The WASM SIMD kernels: the module assembled from `kernels.wat` (embedded as base64, no file
  * access or assembler at run time), wrapped in the {@link Kernels} signatures of the plain
  * TypeScript kernels. Every array must be a view of the kernels' own heap; shapes the module
- * does not cover (a width not divisible by 4) run the TypeScript kernels instead.
+ * does not cover (a width not divisible by 4) run the TypeScript kernels instead. Weight
+ * matrices are packed in panels of 16 columns ({@link Kernels.pack}).
  *
  * @module
  */
@@ -112,6 +113,10 @@ export async function createWasmKernels(): Promise<Kernels | null> {
   return wrap(instance.exports as unknown as Exports, memory, createHeap(memoryStorage(memory)));
 }
 
+/** Columns per packed weight panel, as $linear in kernels.wat reads them. */
+const PANEL = 16;
+const panels = (d: number) => Math.ceil(d / PANEL);
+
 function wrap(e: Exports, memory: WebAssembly.Memory, heap: Heap): Kernels {
   const ptr = (a: Float32Array): number => {
     if (a.buffer !== memory.buffer) {
@@ -124,6 +129,19 @@ function wrap(e: Exports, memory: WebAssembly.Memory, heap: Heap): Kernels {
   return {
     name: "wasm",
     heap,
+    packedSize: (n, d) => n * panels(d) * PANEL,
+    pack(dst, w, n, d) {
+      // Panel p holds columns 16p … 16p+15 of every row, contiguous, zero past column d.
+      dst.fill(0, 0, n * panels(d) * PANEL);
+      for (let p = 0; p < panels(d); p++) {
+        const cols = Math.min(PANEL, d - p * PANEL);
+        for (let i = 0; i < n; i++) {
+          const from = i * d + p * PANEL;
+          dst.set(w.subarray(from, from + cols), (p * n + i) * PANEL);
+        }
+      }
+    },
+    biasSize: (d) => panels(d) * PANEL,
     matmul(out, x, w, rows, n, d) {
       if (rows > 0 && d > 0) e.linear(ptr(out), ptr(x), ptr(w), 0, rows, n, d);
     },

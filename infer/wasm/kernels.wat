@@ -4,10 +4,11 @@
 ;; functions mirror the plain TypeScript kernels in ../kernels.ts (same arguments, same math)
 ;; and are checked against them by ./kernels_test.ts.
 ;;
-;; Throughput comes from register blocking in $linear: a tile of 4 rows x 8 columns keeps 8
-;; f32x4 accumulators in registers, so each weight vector loaded is used 4 times and each input
-;; value 8 times. x86-64 has 16 vector registers: 8 accumulators, 2 weight vectors and a
-;; broadcast input fit without spilling.
+;; Throughput comes from two things in $linear. Register blocking: a tile of 2 rows x 16
+;; columns keeps 8 f32x4 accumulators in registers, so each weight vector loaded serves 2 rows
+;; and each input value 16 columns (x86-64 has 16 vector registers: 8 accumulators, 4 weight
+;; vectors and a broadcast input fit without spilling). Packed weights: each 16-column panel is
+;; contiguous, so a tile reads memory front to back instead of striding across rows.
 ;;
 ;; Rebuild the embedded bytes after editing: deno task build:wasm
 (module
@@ -15,202 +16,182 @@
 
   ;; ---------------------------------------------------------------------------------------
   ;; Matrix multiplication: out (rows, d) = x (rows, n) @ w (n, d) + b (d); b = 0: no bias.
+  ;;
+  ;; w is packed in panels of 16 columns (see pack() in kernels.ts): panel p holds columns
+  ;; 16p … 16p+15 of every row, 64 contiguous bytes per row, zero-padded past d. A tile walks
+  ;; its panel front to back, so the weights stream sequentially through the cache. b must be
+  ;; readable up to the next multiple of 16 floats.
 
-  ;; One tile of 4 rows x 8 columns. o = &out[r, j], xp = &x[r, 0], wp = &w[0, j],
-  ;; bp = &b[j] or 0; nb, db = the row strides of x and of w/out in bytes.
-  (func $tile4x8 (param $o i32) (param $xp i32) (param $wp i32) (param $bp i32)
-    (param $n i32) (param $nb i32) (param $db i32)
+  ;; Stores the first cnt (1..16) floats of a0..a3 at o.
+  (func $store16 (param $o i32) (param $a0 v128) (param $a1 v128) (param $a2 v128)
+    (param $a3 v128) (param $cnt i32)
+    (if (i32.ge_u (local.get $cnt) (i32.const 16))
+      (then
+        (v128.store (local.get $o) (local.get $a0))
+        (v128.store offset=16 (local.get $o) (local.get $a1))
+        (v128.store offset=32 (local.get $o) (local.get $a2))
+        (v128.store offset=48 (local.get $o) (local.get $a3))
+        (return)))
+    ;; Store whole vectors, moving the next one into a0, until fewer than 4 floats are left.
+    (block $last
+      (br_if $last (i32.lt_u (local.get $cnt) (i32.const 4)))
+      (v128.store (local.get $o) (local.get $a0))
+      (local.set $a0 (local.get $a1))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (local.set $cnt (i32.sub (local.get $cnt) (i32.const 4)))
+      (br_if $last (i32.lt_u (local.get $cnt) (i32.const 4)))
+      (v128.store (local.get $o) (local.get $a0))
+      (local.set $a0 (local.get $a2))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (local.set $cnt (i32.sub (local.get $cnt) (i32.const 4)))
+      (br_if $last (i32.lt_u (local.get $cnt) (i32.const 4)))
+      (v128.store (local.get $o) (local.get $a0))
+      (local.set $a0 (local.get $a3))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (local.set $cnt (i32.sub (local.get $cnt) (i32.const 4))))
+    (if (i32.gt_u (local.get $cnt) (i32.const 0))
+      (then (f32.store (local.get $o) (f32x4.extract_lane 0 (local.get $a0)))))
+    (if (i32.gt_u (local.get $cnt) (i32.const 1))
+      (then (f32.store offset=4 (local.get $o) (f32x4.extract_lane 1 (local.get $a0)))))
+    (if (i32.gt_u (local.get $cnt) (i32.const 2))
+      (then (f32.store offset=8 (local.get $o) (f32x4.extract_lane 2 (local.get $a0))))))
+
+  ;; Two rows x one panel: 8 accumulators, 4 weight vectors and a broadcast input fit in the
+  ;; 16 vector registers of x86-64. o = &out[r, 16p], xp = &x[r, 0], wp = the panel,
+  ;; bp = &b[16p] or 0; nb, db: row strides of x and out in bytes; cnt: columns to store.
+  (func $tile2x16 (param $o i32) (param $xp i32) (param $wp i32) (param $bp i32)
+    (param $n i32) (param $nb i32) (param $db i32) (param $cnt i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
-    (local $w0 v128) (local $w1 v128) (local $s v128)
-    (local $nb2 i32) (local $nb3 i32)
-    (local.set $nb2 (i32.shl (local.get $nb) (i32.const 1)))
-    (local.set $nb3 (i32.add (local.get $nb2) (local.get $nb)))
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $s v128)
     (if (local.get $bp)
       (then
         (local.set $a0 (v128.load (local.get $bp)))
         (local.set $a1 (v128.load offset=16 (local.get $bp)))
-        (local.set $a2 (local.get $a0)) (local.set $a3 (local.get $a1))
-        (local.set $a4 (local.get $a0)) (local.set $a5 (local.get $a1))
-        (local.set $a6 (local.get $a0)) (local.set $a7 (local.get $a1))))
+        (local.set $a2 (v128.load offset=32 (local.get $bp)))
+        (local.set $a3 (v128.load offset=48 (local.get $bp)))
+        (local.set $c0 (local.get $a0)) (local.set $c1 (local.get $a1))
+        (local.set $c2 (local.get $a2)) (local.set $c3 (local.get $a3))))
     (if (local.get $n)
       (then
         (loop $i
           (local.set $w0 (v128.load (local.get $wp)))
           (local.set $w1 (v128.load offset=16 (local.get $wp)))
+          (local.set $w2 (v128.load offset=32 (local.get $wp)))
+          (local.set $w3 (v128.load offset=48 (local.get $wp)))
           (local.set $s (v128.load32_splat (local.get $xp)))
           (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (local.get $w0))))
           (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (local.get $w1))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s) (local.get $w2))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s) (local.get $w3))))
           (local.set $s (v128.load32_splat (i32.add (local.get $xp) (local.get $nb))))
-          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s) (local.get $w0))))
-          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s) (local.get $w1))))
-          (local.set $s (v128.load32_splat (i32.add (local.get $xp) (local.get $nb2))))
-          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $s) (local.get $w0))))
-          (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $s) (local.get $w1))))
-          (local.set $s (v128.load32_splat (i32.add (local.get $xp) (local.get $nb3))))
-          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $s) (local.get $w0))))
-          (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $s) (local.get $w1))))
-          (local.set $wp (i32.add (local.get $wp) (local.get $db)))
+          (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $s) (local.get $w0))))
+          (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $s) (local.get $w1))))
+          (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $s) (local.get $w2))))
+          (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $s) (local.get $w3))))
+          (local.set $wp (i32.add (local.get $wp) (i32.const 64)))
           (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
           (br_if $i (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))
-    (v128.store (local.get $o) (local.get $a0))
-    (v128.store offset=16 (local.get $o) (local.get $a1))
-    (local.set $o (i32.add (local.get $o) (local.get $db)))
-    (v128.store (local.get $o) (local.get $a2))
-    (v128.store offset=16 (local.get $o) (local.get $a3))
-    (local.set $o (i32.add (local.get $o) (local.get $db)))
-    (v128.store (local.get $o) (local.get $a4))
-    (v128.store offset=16 (local.get $o) (local.get $a5))
-    (local.set $o (i32.add (local.get $o) (local.get $db)))
-    (v128.store (local.get $o) (local.get $a6))
-    (v128.store offset=16 (local.get $o) (local.get $a7)))
+    (call $store16 (local.get $o)
+      (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $cnt))
+    (call $store16 (i32.add (local.get $o) (local.get $db))
+      (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3) (local.get $cnt)))
 
-  ;; One row x 16 columns, the shape of batch-1 decoding: four independent accumulators hide
-  ;; the latency of the additions.
+  ;; One row x one panel, the shape of batch-1 decoding. Two sets of accumulators (even and odd
+  ;; rows of w) halve the chains of dependent additions.
   (func $tile1x16 (param $o i32) (param $xp i32) (param $wp i32) (param $bp i32)
-    (param $n i32) (param $db i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $s v128)
+    (param $n i32) (param $cnt i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $s v128)
     (if (local.get $bp)
       (then
         (local.set $a0 (v128.load (local.get $bp)))
         (local.set $a1 (v128.load offset=16 (local.get $bp)))
         (local.set $a2 (v128.load offset=32 (local.get $bp)))
         (local.set $a3 (v128.load offset=48 (local.get $bp)))))
+    (block $done
+      (loop $i2
+        (br_if $done (i32.lt_u (local.get $n) (i32.const 2)))
+        (local.set $s (v128.load32_splat (local.get $xp)))
+        (local.set $a0 (f32x4.add (local.get $a0)
+          (f32x4.mul (local.get $s) (v128.load (local.get $wp)))))
+        (local.set $a1 (f32x4.add (local.get $a1)
+          (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $wp)))))
+        (local.set $a2 (f32x4.add (local.get $a2)
+          (f32x4.mul (local.get $s) (v128.load offset=32 (local.get $wp)))))
+        (local.set $a3 (f32x4.add (local.get $a3)
+          (f32x4.mul (local.get $s) (v128.load offset=48 (local.get $wp)))))
+        (local.set $s (v128.load32_splat offset=4 (local.get $xp)))
+        (local.set $c0 (f32x4.add (local.get $c0)
+          (f32x4.mul (local.get $s) (v128.load offset=64 (local.get $wp)))))
+        (local.set $c1 (f32x4.add (local.get $c1)
+          (f32x4.mul (local.get $s) (v128.load offset=80 (local.get $wp)))))
+        (local.set $c2 (f32x4.add (local.get $c2)
+          (f32x4.mul (local.get $s) (v128.load offset=96 (local.get $wp)))))
+        (local.set $c3 (f32x4.add (local.get $c3)
+          (f32x4.mul (local.get $s) (v128.load offset=112 (local.get $wp)))))
+        (local.set $wp (i32.add (local.get $wp) (i32.const 128)))
+        (local.set $xp (i32.add (local.get $xp) (i32.const 8)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 2)))
+        (br $i2)))
     (if (local.get $n)
       (then
-        (loop $i
-          (local.set $s (v128.load32_splat (local.get $xp)))
-          (local.set $a0
-            (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (v128.load (local.get $wp)))))
-          (local.set $a1
-            (f32x4.add (local.get $a1)
-              (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $wp)))))
-          (local.set $a2
-            (f32x4.add (local.get $a2)
-              (f32x4.mul (local.get $s) (v128.load offset=32 (local.get $wp)))))
-          (local.set $a3
-            (f32x4.add (local.get $a3)
-              (f32x4.mul (local.get $s) (v128.load offset=48 (local.get $wp)))))
-          (local.set $wp (i32.add (local.get $wp) (local.get $db)))
-          (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
-          (br_if $i (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))
-    (v128.store (local.get $o) (local.get $a0))
-    (v128.store offset=16 (local.get $o) (local.get $a1))
-    (v128.store offset=32 (local.get $o) (local.get $a2))
-    (v128.store offset=48 (local.get $o) (local.get $a3)))
-
-  ;; One row x 4 columns, for the columns left over by the wider tiles.
-  (func $tile1x4 (param $o i32) (param $xp i32) (param $wp i32) (param $bp i32)
-    (param $n i32) (param $db i32)
-    (local $a v128)
-    (if (local.get $bp) (then (local.set $a (v128.load (local.get $bp)))))
-    (if (local.get $n)
-      (then
-        (loop $i
-          (local.set $a
-            (f32x4.add (local.get $a)
-              (f32x4.mul (v128.load32_splat (local.get $xp)) (v128.load (local.get $wp)))))
-          (local.set $wp (i32.add (local.get $wp) (local.get $db)))
-          (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
-          (br_if $i (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))
-    (v128.store (local.get $o) (local.get $a)))
-
-  ;; One row x 1 column, for d not a multiple of 4.
-  (func $tile1x1 (param $o i32) (param $xp i32) (param $wp i32) (param $bp i32)
-    (param $n i32) (param $db i32)
-    (local $a f32)
-    (if (local.get $bp) (then (local.set $a (f32.load (local.get $bp)))))
-    (if (local.get $n)
-      (then
-        (loop $i
-          (local.set $a
-            (f32.add (local.get $a) (f32.mul (f32.load (local.get $xp)) (f32.load (local.get $wp)))))
-          (local.set $wp (i32.add (local.get $wp) (local.get $db)))
-          (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
-          (br_if $i (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))
-    (f32.store (local.get $o) (local.get $a)))
-
-  ;; Columns j0 .. d-1 of one row with the 1-row tiles. o, xp: row r of out and x.
-  (func $row_tail (param $o i32) (param $xp i32) (param $w i32) (param $b i32)
-    (param $n i32) (param $d i32) (param $j i32)
-    (local $db i32) (local $jb i32)
-    (local.set $db (i32.shl (local.get $d) (i32.const 2)))
-    (block $done16
-      (loop $j16
-        (br_if $done16 (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $d)))
-        (local.set $jb (i32.shl (local.get $j) (i32.const 2)))
-        (call $tile1x16 (i32.add (local.get $o) (local.get $jb)) (local.get $xp)
-          (i32.add (local.get $w) (local.get $jb))
-          (select (i32.add (local.get $b) (local.get $jb)) (i32.const 0) (local.get $b))
-          (local.get $n) (local.get $db))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (br $j16)))
-    (block $done4
-      (loop $j4
-        (br_if $done4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $d)))
-        (local.set $jb (i32.shl (local.get $j) (i32.const 2)))
-        (call $tile1x4 (i32.add (local.get $o) (local.get $jb)) (local.get $xp)
-          (i32.add (local.get $w) (local.get $jb))
-          (select (i32.add (local.get $b) (local.get $jb)) (i32.const 0) (local.get $b))
-          (local.get $n) (local.get $db))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br $j4)))
-    (block $done1
-      (loop $j1
-        (br_if $done1 (i32.ge_u (local.get $j) (local.get $d)))
-        (local.set $jb (i32.shl (local.get $j) (i32.const 2)))
-        (call $tile1x1 (i32.add (local.get $o) (local.get $jb)) (local.get $xp)
-          (i32.add (local.get $w) (local.get $jb))
-          (select (i32.add (local.get $b) (local.get $jb)) (i32.const 0) (local.get $b))
-          (local.get $n) (local.get $db))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $j1))))
+        (local.set $s (v128.load32_splat (local.get $xp)))
+        (local.set $a0 (f32x4.add (local.get $a0)
+          (f32x4.mul (local.get $s) (v128.load (local.get $wp)))))
+        (local.set $a1 (f32x4.add (local.get $a1)
+          (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $wp)))))
+        (local.set $a2 (f32x4.add (local.get $a2)
+          (f32x4.mul (local.get $s) (v128.load offset=32 (local.get $wp)))))
+        (local.set $a3 (f32x4.add (local.get $a3)
+          (f32x4.mul (local.get $s) (v128.load offset=48 (local.get $wp)))))))
+    (call $store16 (local.get $o)
+      (f32x4.add (local.get $a0) (local.get $c0)) (f32x4.add (local.get $a1) (local.get $c1))
+      (f32x4.add (local.get $a2) (local.get $c2)) (f32x4.add (local.get $a3) (local.get $c3))
+      (local.get $cnt)))
 
   (func (export "linear") (param $out i32) (param $x i32) (param $w i32) (param $b i32)
     (param $rows i32) (param $n i32) (param $d i32)
-    (local $r i32) (local $j i32) (local $k i32) (local $jb i32)
-    (local $nb i32) (local $db i32) (local $o i32) (local $xp i32)
+    (local $r i32) (local $p i32) (local $nb i32) (local $db i32) (local $pb i32)
+    (local $o i32) (local $xp i32) (local $wp i32)
     (local.set $nb (i32.shl (local.get $n) (i32.const 2)))
     (local.set $db (i32.shl (local.get $d) (i32.const 2)))
-    ;; Blocks of 4 rows: 8-column tiles, then the rest of each row alone.
-    (block $done4
-      (loop $r4
-        (br_if $done4 (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
+    ;; Bytes per panel: n rows of 16 floats.
+    (local.set $pb (i32.shl (local.get $n) (i32.const 6)))
+    ;; Pairs of rows, then the last row alone (all of batch-1 decoding).
+    (block $done2
+      (loop $r2
+        (br_if $done2 (i32.gt_u (i32.add (local.get $r) (i32.const 2)) (local.get $rows)))
         (local.set $o (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $db))))
         (local.set $xp (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $nb))))
-        (local.set $j (i32.const 0))
-        (block $done8
-          (loop $j8
-            (br_if $done8 (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $d)))
-            (local.set $jb (i32.shl (local.get $j) (i32.const 2)))
-            (call $tile4x8 (i32.add (local.get $o) (local.get $jb)) (local.get $xp)
-              (i32.add (local.get $w) (local.get $jb))
-              (select (i32.add (local.get $b) (local.get $jb)) (i32.const 0) (local.get $b))
-              (local.get $n) (local.get $nb) (local.get $db))
-            (local.set $j (i32.add (local.get $j) (i32.const 8)))
-            (br $j8)))
-        (if (i32.lt_u (local.get $j) (local.get $d))
-          (then
-            (local.set $k (i32.const 0))
-            (loop $each
-              (call $row_tail
-                (i32.add (local.get $o) (i32.mul (local.get $k) (local.get $db)))
-                (i32.add (local.get $xp) (i32.mul (local.get $k) (local.get $nb)))
-                (local.get $w) (local.get $b) (local.get $n) (local.get $d) (local.get $j))
-              (br_if $each
-                (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 4))))))
-        (local.set $r (i32.add (local.get $r) (i32.const 4)))
-        (br $r4)))
-    ;; The last rows one at a time (all of them at batch 1).
-    (block $done1
-      (loop $r1
-        (br_if $done1 (i32.ge_u (local.get $r) (local.get $rows)))
-        (call $row_tail
-          (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $db)))
-          (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $nb)))
-          (local.get $w) (local.get $b) (local.get $n) (local.get $d) (i32.const 0))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $r1))))
+        (local.set $wp (local.get $w))
+        (local.set $p (i32.const 0))
+        (loop $panel
+          (call $tile2x16 (i32.add (local.get $o) (i32.shl (local.get $p) (i32.const 2)))
+            (local.get $xp) (local.get $wp)
+            (select (i32.add (local.get $b) (i32.shl (local.get $p) (i32.const 2))) (i32.const 0)
+              (local.get $b))
+            (local.get $n) (local.get $nb) (local.get $db) (i32.sub (local.get $d) (local.get $p)))
+          (local.set $wp (i32.add (local.get $wp) (local.get $pb)))
+          (br_if $panel (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16)))
+            (local.get $d))))
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $r2)))
+    (if (i32.lt_u (local.get $r) (local.get $rows))
+      (then
+        (local.set $o (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $db))))
+        (local.set $xp (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $nb))))
+        (local.set $wp (local.get $w))
+        (local.set $p (i32.const 0))
+        (loop $panel
+          (call $tile1x16 (i32.add (local.get $o) (i32.shl (local.get $p) (i32.const 2)))
+            (local.get $xp) (local.get $wp)
+            (select (i32.add (local.get $b) (i32.shl (local.get $p) (i32.const 2))) (i32.const 0)
+              (local.get $b))
+            (local.get $n) (i32.sub (local.get $d) (local.get $p)))
+          (local.set $wp (i32.add (local.get $wp) (local.get $pb)))
+          (br_if $panel (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16)))
+            (local.get $d)))))))
 
   ;; ---------------------------------------------------------------------------------------
   ;; Element-wise kernels over n4 floats (a multiple of 4; the caller does the rest).
