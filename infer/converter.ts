@@ -164,7 +164,12 @@ export class IncompleteConversionError extends Error {
   /** The cut conversion, as it would have been returned. */
   readonly conversion: Conversion;
 
-  /** @param conversion The cut conversion. @param maxLength The limit it reached. */
+  /**
+   * Builds the error for a cut conversion.
+   *
+   * @param conversion The cut conversion.
+   * @param maxLength The limit it reached.
+   */
   constructor(conversion: Conversion, maxLength: number) {
     super(
       `Cannot convert ${JSON.stringify(conversion.input)}: the output reached the maximum ` +
