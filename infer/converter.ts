@@ -490,7 +490,7 @@ async function createBackend(model: LoadedModel, options: LoadOptions): Promise<
       gpu.dispose(); // a software adapter is slower than the CPU kernels
     } catch (e) {
       if (backend === "webgpu") {
-        throw new Error(`WebGPU backend is not available: ${(e as Error).message}`, { cause: e });
+        throw new Error(`Cannot use the WebGPU backend: ${(e as Error).message}`, { cause: e });
       }
     }
   }

@@ -242,3 +242,47 @@ Deno.test("defaultMaxLength() is generous for short inputs and capped by the mod
   assert.equal(defaultMaxLength("c2k", 40, C2K), C2K.maxTgtLen - 1);
   assert.equal(defaultMaxLength("p2k", 3, P2K), 8);
 });
+
+// WebGPU needs an adapter (a software one will do); without one the GPU test is skipped.
+const gpu = (navigator as { gpu?: GPU }).gpu;
+const noAdapter = !(await gpu?.requestAdapter().catch(() => null));
+
+Deno.test({
+  name: "loadConverter() on WebGPU converts as the CPU does",
+  ignore: noAdapter,
+  async fn() {
+    const bytes = modelBytes(C2K);
+    const cpu = await loadConverter(bytes, { kernels: "ts" });
+    const webgpu = await loadConverter(bytes, { backend: "webgpu" });
+    try {
+      assert.equal(webgpu.backend, "webgpu");
+      const words = ["cat", "computer", "New York"];
+      const [a, b] = [await cpu.convertBatch(words), await webgpu.convertBatch(words)];
+      a.forEach((x, i) => {
+        assert.equal(b[i].kana, x.kana);
+        assert.ok(Math.abs(b[i].logProb - x.logProb) < 1e-3);
+      });
+    } finally {
+      cpu.dispose();
+      webgpu.dispose();
+    }
+  },
+});
+
+Deno.test("loadConverter() explains a missing WebGPU and falls back to the CPU on auto", async () => {
+  const bytes = modelBytes(C2K);
+  Object.defineProperty(navigator, "gpu", { value: undefined, configurable: true });
+  try {
+    await assert.rejects(
+      () => loadConverter(bytes, { backend: "webgpu" }),
+      Error,
+      "Cannot use the WebGPU backend: WebGPU is not available",
+    );
+    const auto = await loadConverter(bytes, { backend: "auto", kernels: "ts" });
+    assert.notEqual(auto.backend, "webgpu");
+    assert.match((await auto.convert("cat")).kana, KATAKANA);
+    auto.dispose();
+  } finally {
+    delete (navigator as { gpu?: GPU }).gpu; // uncovers the prototype's getter again
+  }
+});
