@@ -14,6 +14,7 @@ import { DEFAULTS, type TrainConfig } from "../train/config.ts";
 import { exportRun } from "../train/export.ts";
 import { runTraining, type TrainData } from "../train/loop.ts";
 import { makeRng } from "../train/rng.ts";
+import { createSession } from "../train/session.ts";
 
 function synthetic(n: number, seed: number): SourceExample[] {
   const rng = makeRng(seed);
@@ -137,7 +138,16 @@ Deno.test("exportRun() writes a model file that reads back as the best checkpoin
     const info = m.meta.info as Record<string, unknown>;
     assert.equal(typeof info.dataHash, "string");
     assert.ok((info.validation as { overall: { exact: number } }).overall.exact >= 0);
-    for (const f of r.files) assert.ok((await Deno.stat(f)).size > 0, f);
+    assert.deepEqual(r.files.map((f) => f.slice(dir.length)), [
+      "/model.safetensors",
+      "/model.encoder.onnx",
+      "/model.decoder.onnx",
+    ]);
+    for (const f of r.files.slice(1)) {
+      const s = await createSession(await Deno.readFile(f), { threads: 1 });
+      assert.ok(s.outputNames.length > 0, f);
+      await s.release();
+    }
     // F16 keeps every weight within half precision's rounding.
     await exportRun(dir, { out: `${dir}/half`, onnx: false });
     const h = readModel(await Deno.readFile(`${dir}/half.safetensors`));

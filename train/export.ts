@@ -20,6 +20,7 @@ import { readModel, type WeightDType, writeModel } from "../infer/model_file.ts"
 import { tensorSpecs } from "../infer/model_spec.ts";
 import { type Checkpoint, loadCheckpoint, writeFileAtomic } from "./checkpoint.ts";
 import { modelConfigOf } from "./config.ts";
+import { buildDecoderStepGraph, buildEncoderGraph } from "./inference_graphs.ts";
 import { readEpochs, readRunInfo } from "./run_dir.ts";
 
 /** Options of {@link exportRun}. */
@@ -96,8 +97,6 @@ export async function exportRun(runDir: string, opts: ExportOptions): Promise<Ex
   await Deno.mkdir(dir, { recursive: true });
   await writeFileAtomic(files[0], bytes);
   if (onnx) {
-    // Loaded only when asked for: the graph builder is the heaviest part of an export.
-    const { buildDecoderStepGraph, buildEncoderGraph } = await import("./inference_graphs.ts");
     const back = readModel(bytes).tensors;
     files.push(`${opts.out}.encoder.onnx`, `${opts.out}.decoder.onnx`);
     await writeFileAtomic(files[1], buildEncoderGraph(config, back));
