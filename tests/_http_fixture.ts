@@ -5,7 +5,8 @@
  * @module
  */
 
-import { randomModel, tinyConfig, tinyP2kConfig } from "../infer/_test_model.ts";
+import { defaultConfig, randomModel, tinyConfig, tinyP2kConfig } from "../infer/_test_model.ts";
+import { P2K_SOURCE } from "../infer/vocab.ts";
 import { writeModel } from "../infer/model_file.ts";
 import type { Hono } from "hono";
 
@@ -13,15 +14,26 @@ import type { Hono } from "hono";
 export const TEST_INFO = { purpose: "random test model", metrics: { test: { exact: 0.25 } } };
 
 /**
- * A small random model's file: d 16, 2 heads, 2+2 layers, long enough for 32-letter words.
+ * A random model's file: by default small (d 16, 2 heads, 2+2 layers), long enough for
+ * 32-letter words; `"default"` gives the default model size (d 256, 4 heads, 3+3 layers,
+ * fp16) for timings that stand for a real model's.
  *
  * @param task Which model.
  * @param seed The weights' seed.
+ * @param size "tiny" (default) or "default".
  * @returns The safetensors bytes.
  */
-export function randomModelBytes(task: "c2k" | "p2k", seed = 7): Uint8Array {
-  const size = { maxSrcLen: 40, maxTgtLen: 48 };
-  const config = task === "c2k" ? tinyConfig(size) : tinyP2kConfig(size);
+export function randomModelBytes(
+  task: "c2k" | "p2k",
+  seed = 7,
+  size: "tiny" | "default" = "tiny",
+): Uint8Array {
+  if (size === "default") {
+    const config = defaultConfig(task === "p2k" ? { task, srcVocab: [...P2K_SOURCE] } : {});
+    return writeModel(config, randomModel(config, seed), { dtype: "F16", info: TEST_INFO });
+  }
+  const lengths = { maxSrcLen: 40, maxTgtLen: 48 };
+  const config = task === "c2k" ? tinyConfig(lengths) : tinyP2kConfig(lengths);
   return writeModel(config, randomModel(config, seed), { dtype: "F32", info: TEST_INFO });
 }
 

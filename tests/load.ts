@@ -140,8 +140,8 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `infer/serve.ts` on a free loopback port with the shipped C2K model, or a small
- * random one when none is shipped yet.
+ * Starts `infer/serve.ts` on a free loopback port with the shipped C2K model, or a random
+ * one of the default size when none is shipped yet (its outputs are noise, its cost is real).
  *
  * @param extraArgs More flags for the server.
  * @returns The running server.
@@ -151,7 +151,7 @@ export async function startServer(extraArgs: string[] = []): Promise<ServerProce
   const shipped = shippedModelBytes("c2k");
   const dir = await Deno.makeTempDir();
   const path = `${dir}/c2k.safetensors`;
-  await Deno.writeFile(path, shipped ?? randomModelBytes("c2k"));
+  await Deno.writeFile(path, shipped ?? randomModelBytes("c2k", 7, "default"));
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "infer/serve.ts", "--port", "0", "--model", `c2k=${path}`, ...extraArgs],
     cwd: new URL("../", import.meta.url),
@@ -175,7 +175,9 @@ export async function startServer(extraArgs: string[] = []): Promise<ServerProce
   })();
   return {
     origin,
-    model: shipped ? "shipped models/c2k.safetensors" : "random test model (d 16, 2+2 layers)",
+    model: shipped
+      ? "shipped models/c2k.safetensors"
+      : "random model of the default size (d 256, 3+3 layers, fp16)",
     stop: async () => {
       child.kill("SIGINT");
       const { code } = await child.status;
