@@ -9,6 +9,7 @@ import type { Hypothesis } from "./_decode.ts";
 import type { Backend } from "./backend.ts";
 import { beamSearch } from "./beam.ts";
 import { createCpuBackend } from "./cpu_backend.ts";
+import { crc32 } from "./crc32.ts";
 import { greedy } from "./greedy.ts";
 import { type LoadedModel, readModel } from "./model_file.ts";
 import type { ModelConfig, ModelMeta, Task } from "./model_spec.ts";
@@ -250,12 +251,6 @@ interface Job {
   results?: Hypothesis[];
 }
 
-function hashIds(ids: Int32Array): number {
-  let h = 0x811c9dc5;
-  for (const id of ids) h = Math.imul(h ^ id, 0x01000193);
-  return h >>> 0;
-}
-
 /**
  * Wraps a loaded model and a backend into a {@link Converter}. {@link loadConverter} is the
  * usual way in; this one serves other backends (tests, benchmarks) and models already read.
@@ -267,6 +262,7 @@ function hashIds(ids: Int32Array): number {
  * ```ts
  * import { createConverter } from "./converter.ts";
  * import { createCpuBackend } from "./cpu_backend.ts";
+import { crc32 } from "./crc32.ts";
  * import { randomModel, tinyConfig } from "./_test_model.ts";
  * const config = tinyConfig();
  * const backend = createCpuBackend(config, randomModel(config, 1));
@@ -329,15 +325,23 @@ export function createConverter(
         out = (await greedy(backend, sources, { maxLength, attention })).map((h) => [h]);
       } else if (r.strategy === "beam") {
         const width = o.beamWidth ?? Math.max(4, r.nbest);
-        const { alpha, nbest } = { ...o, ...r };
-        out = await beamSearch(backend, sources, { maxLength, attention, width, alpha, nbest });
+        out = await beamSearch(backend, sources, {
+          maxLength,
+          attention,
+          width,
+          alpha: o.alpha,
+          nbest: r.nbest,
+        });
       } else {
         out = await sample(backend, sources, {
           method: r.strategy,
           k: o.k,
           p: o.p,
           temperature: o.temperature,
-          seeds: sources.map((s) => mixSeed(r.seed, hashIds(s))),
+          // A word's samples depend on the seed and the word, not on the rest of the batch.
+          seeds: sources.map((s) =>
+            mixSeed(r.seed, crc32(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)))
+          ),
           samples: r.nbest,
           maxLength,
           attention,
@@ -349,24 +353,21 @@ export function createConverter(
     for (const j of jobs) j.results = unique.get(j.key)!.results;
   };
 
-  const pieceResult = (input: string, piece: Piece, j: Job | undefined, o: ConvertOptions) => {
-    if (piece.kind === "pass") {
+  const pieceResult = (
+    input: string,
+    piece: Piece,
+    j: Job | undefined,
+    o: ConvertOptions,
+  ): Conversion => {
+    if (piece.kind !== "model") {
+      const pass = piece.kind === "pass";
       return {
         input,
-        kana: piece.text,
+        kana: pass ? piece.text : piece.kana,
         logProb: 0,
         incomplete: false,
-        source: "passthrough",
-      } as Conversion;
-    }
-    if (piece.kind === "letters") {
-      return {
-        input,
-        kana: piece.kana,
-        logProb: 0,
-        incomplete: false,
-        source: "letters",
-      } as Conversion;
+        source: pass ? "passthrough" : "letters",
+      };
     }
     const [best, ...rest] = j!.results!;
     const c: Conversion = {
