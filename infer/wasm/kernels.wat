@@ -150,48 +150,49 @@
       (f32x4.add (local.get $a2) (local.get $c2)) (f32x4.add (local.get $a3) (local.get $c3))
       (local.get $cnt)))
 
+  ;; Blocks of up to 32 rows (their inputs stay in the L2 cache); in each block, panel by
+  ;; panel (a panel stays in L1/L2 while every row of the block uses it): pairs of rows, then
+  ;; an odd last row alone. At batch 1 this is one pass over the weights.
   (func (export "linear") (param $out i32) (param $x i32) (param $w i32) (param $b i32)
     (param $rows i32) (param $n i32) (param $d i32)
-    (local $r i32) (local $p i32) (local $nb i32) (local $db i32) (local $pb i32)
-    (local $o i32) (local $xp i32) (local $wp i32)
+    (local $r0 i32) (local $r1 i32) (local $r i32) (local $p i32) (local $nb i32) (local $db i32)
+    (local $pb i32) (local $wp i32) (local $bp i32)
     (local.set $nb (i32.shl (local.get $n) (i32.const 2)))
     (local.set $db (i32.shl (local.get $d) (i32.const 2)))
     ;; Bytes per panel: n rows of 16 floats.
     (local.set $pb (i32.shl (local.get $n) (i32.const 6)))
-    ;; Pairs of rows, then the last row alone (all of batch-1 decoding).
-    (block $done2
-      (loop $r2
-        (br_if $done2 (i32.gt_u (i32.add (local.get $r) (i32.const 2)) (local.get $rows)))
-        (local.set $o (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $db))))
-        (local.set $xp (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $nb))))
-        (local.set $wp (local.get $w))
-        (local.set $p (i32.const 0))
-        (loop $panel
-          (call $tile2x16 (i32.add (local.get $o) (i32.shl (local.get $p) (i32.const 2)))
-            (local.get $xp) (local.get $wp)
-            (select (i32.add (local.get $b) (i32.shl (local.get $p) (i32.const 2))) (i32.const 0)
-              (local.get $b))
-            (local.get $n) (local.get $nb) (local.get $db) (i32.sub (local.get $d) (local.get $p)))
-          (local.set $wp (i32.add (local.get $wp) (local.get $pb)))
-          (br_if $panel (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16)))
-            (local.get $d))))
-        (local.set $r (i32.add (local.get $r) (i32.const 2)))
-        (br $r2)))
-    (if (i32.lt_u (local.get $r) (local.get $rows))
-      (then
-        (local.set $o (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $db))))
-        (local.set $xp (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $nb))))
-        (local.set $wp (local.get $w))
-        (local.set $p (i32.const 0))
-        (loop $panel
-          (call $tile1x16 (i32.add (local.get $o) (i32.shl (local.get $p) (i32.const 2)))
-            (local.get $xp) (local.get $wp)
-            (select (i32.add (local.get $b) (i32.shl (local.get $p) (i32.const 2))) (i32.const 0)
-              (local.get $b))
-            (local.get $n) (i32.sub (local.get $d) (local.get $p)))
-          (local.set $wp (i32.add (local.get $wp) (local.get $pb)))
-          (br_if $panel (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16)))
-            (local.get $d)))))))
+    (loop $block
+      (local.set $r1 (select (i32.add (local.get $r0) (i32.const 32)) (local.get $rows)
+        (i32.lt_u (i32.add (local.get $r0) (i32.const 32)) (local.get $rows))))
+      (local.set $wp (local.get $w))
+      (local.set $p (i32.const 0))
+      (loop $panel
+        (local.set $bp (select (i32.add (local.get $b) (i32.shl (local.get $p) (i32.const 2)))
+          (i32.const 0) (local.get $b)))
+        (local.set $r (local.get $r0))
+        (block $pairs_done
+          (loop $pair
+            (br_if $pairs_done (i32.gt_u (i32.add (local.get $r) (i32.const 2)) (local.get $r1)))
+            (call $tile2x16
+              (i32.add (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $db)))
+                (i32.shl (local.get $p) (i32.const 2)))
+              (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $nb)))
+              (local.get $wp) (local.get $bp)
+              (local.get $n) (local.get $nb) (local.get $db) (i32.sub (local.get $d) (local.get $p)))
+            (local.set $r (i32.add (local.get $r) (i32.const 2)))
+            (br $pair)))
+        (if (i32.lt_u (local.get $r) (local.get $r1))
+          (then
+            (call $tile1x16
+              (i32.add (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $db)))
+                (i32.shl (local.get $p) (i32.const 2)))
+              (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $nb)))
+              (local.get $wp) (local.get $bp)
+              (local.get $n) (i32.sub (local.get $d) (local.get $p)))))
+        (local.set $wp (i32.add (local.get $wp) (local.get $pb)))
+        (br_if $panel (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16)))
+          (local.get $d))))
+      (br_if $block (i32.lt_u (local.tee $r0 (local.get $r1)) (local.get $rows)))))
 
   ;; ---------------------------------------------------------------------------------------
   ;; Element-wise kernels over n4 floats (a multiple of 4; the caller does the rest).
