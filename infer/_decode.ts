@@ -5,7 +5,8 @@
  * @module
  */
 
-import { EOS, PAD } from "./vocab.ts";
+import type { Backend } from "./backend.ts";
+import { EOS, PAD, SOS } from "./vocab.ts";
 
 /** One decoded output. */
 export interface Hypothesis {
@@ -111,4 +112,90 @@ export function attentionRow(
   len: number,
 ): Float32Array {
   return att.slice(row * srcLen, row * srcLen + len);
+}
+
+/**
+ * Chooses each row's next token from its logits: row `off` of (rows, V) at step `t`, for
+ * copy `copy` of source `source`. It must return an allowed token.
+ */
+export type Chooser = (
+  logits: Float32Array,
+  off: number,
+  V: number,
+  t: number,
+  source: number,
+  copy: number,
+) => number;
+
+/**
+ * Decodes `copies` independent rows per source, one token per row and step, chosen by
+ * `choose` (argmax for greedy, a draw for sampling). Rows that emit EOS leave the batch (the
+ * state is narrowed with `select`). A row that reaches its source's maximum length gets one
+ * more step, whose EOS log-probability ends its score; it is `incomplete` when EOS is not
+ * the most likely token there.
+ *
+ * @param backend A loaded model.
+ * @param sources Source ids per word, each ending in EOS.
+ * @param options Maximum lengths, attention, copies per source (default 1).
+ * @param choose The token rule.
+ * @returns Per source, its copies in order.
+ */
+export async function decodeRows(
+  backend: Backend,
+  sources: readonly Int32Array[],
+  options: DecodeOptions & { copies?: number },
+  choose: Chooser,
+): Promise<Hypothesis[][]> {
+  const { copies = 1, attention = false } = options;
+  const max = limits(options.maxLength, sources.length);
+  const out: Hypothesis[][] = sources.map(() =>
+    Array.from({ length: copies }, () => ({
+      tokens: [],
+      logProb: 0,
+      incomplete: false,
+      ...(attention ? { attention: [] } : {}),
+    }))
+  );
+  if (sources.length === 0) return out;
+  const { src, srcLen } = padSources(sources);
+  const state = await backend.start(src, sources.length, srcLen);
+  try {
+    // Row r decodes copy rows[r] % copies of source floor(rows[r] / copies).
+    let rows = Array.from({ length: sources.length * copies }, (_, i) => i);
+    if (copies > 1) await state.select(Int32Array.from(rows, (i) => Math.floor(i / copies)));
+    let input = new Int32Array(rows.length).fill(SOS);
+    for (let t = 0; rows.length > 0; t++) {
+      const logits = await state.step(input); // (rows, V)
+      const V = logits.length / rows.length;
+      const keep: number[] = [];
+      rows.forEach((i, r) => {
+        const s = Math.floor(i / copies), h = out[s][i % copies], off = r * V;
+        const lse = logSumExp(logits, off, V, t);
+        if (t === max[s]) {
+          h.logProb += logits[off + EOS] - lse;
+          h.incomplete = argmax(logits, off, V, t) !== EOS;
+          return;
+        }
+        const pick = choose(logits, off, V, t, s, i % copies);
+        h.logProb += logits[off + pick] - lse;
+        if (pick === EOS) return;
+        h.tokens.push(pick);
+        keep.push(r);
+      });
+      if (attention) {
+        const att = await state.crossAttention(); // (rows, srcLen)
+        rows.forEach((i, r) => {
+          const s = Math.floor(i / copies);
+          out[s][i % copies].attention!.push(attentionRow(att, r, srcLen, sources[s].length));
+        });
+      }
+      if (keep.length === 0) break;
+      if (keep.length < rows.length) await state.select(Int32Array.from(keep));
+      rows = keep.map((r) => rows[r]);
+      input = Int32Array.from(rows, (i) => out[Math.floor(i / copies)][i % copies].tokens.at(-1)!);
+    }
+    return out;
+  } finally {
+    state.dispose();
+  }
 }

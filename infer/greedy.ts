@@ -4,17 +4,8 @@
  * @module
  */
 
-import {
-  argmax,
-  attentionRow,
-  type DecodeOptions,
-  type Hypothesis,
-  limits,
-  logSumExp,
-  padSources,
-} from "./_decode.ts";
+import { argmax, type DecodeOptions, decodeRows, type Hypothesis } from "./_decode.ts";
 import type { Backend } from "./backend.ts";
-import { EOS, SOS } from "./vocab.ts";
 
 export type { DecodeOptions, Hypothesis } from "./_decode.ts";
 
@@ -62,53 +53,6 @@ export async function greedy(
   sources: readonly Int32Array[],
   options: DecodeOptions,
 ): Promise<Hypothesis[]> {
-  const max = limits(options.maxLength, sources.length);
-  const out: Hypothesis[] = sources.map(() => ({
-    tokens: [],
-    logProb: 0,
-    incomplete: false,
-    ...(options.attention ? { attention: [] } : {}),
-  }));
-  if (sources.length === 0) return out;
-  const { src, srcLen } = padSources(sources);
-  const state = await backend.start(src, sources.length, srcLen);
-  try {
-    let rows = sources.map((_, i) => i); // row → source
-    let input = new Int32Array(rows.length).fill(SOS);
-    for (let t = 0; rows.length > 0; t++) {
-      const logits = await state.step(input); // (rows, V)
-      const V = logits.length / rows.length;
-      const keep: number[] = [];
-      const next: number[] = [];
-      rows.forEach((s, r) => {
-        const off = r * V;
-        const lse = logSumExp(logits, off, V, t);
-        const pick = argmax(logits, off, V, t);
-        const h = out[s];
-        if (t === max[s]) {
-          h.logProb += logits[off + EOS] - lse;
-          h.incomplete = pick !== EOS;
-          return;
-        }
-        h.logProb += logits[off + pick] - lse;
-        if (pick === EOS) return;
-        h.tokens.push(pick);
-        keep.push(r);
-        next.push(pick);
-      });
-      if (options.attention) {
-        const att = await state.crossAttention(); // (rows, srcLen)
-        rows.forEach((s, r) =>
-          out[s].attention!.push(attentionRow(att, r, srcLen, sources[s].length))
-        );
-      }
-      if (keep.length === 0) break;
-      if (keep.length < rows.length) await state.select(Int32Array.from(keep));
-      rows = keep.map((r) => rows[r]);
-      input = Int32Array.from(next);
-    }
-    return out;
-  } finally {
-    state.dispose();
-  }
+  const out = await decodeRows(backend, sources, options, argmax);
+  return out.map(([h]) => h);
 }

@@ -5,17 +5,9 @@
  * @module
  */
 
-import {
-  argmax,
-  attentionRow,
-  type DecodeOptions,
-  type Hypothesis,
-  limits,
-  logSumExp,
-  padSources,
-} from "./_decode.ts";
+import { type Chooser, type DecodeOptions, decodeRows, type Hypothesis } from "./_decode.ts";
 import type { Backend } from "./backend.ts";
-import { EOS, SOS } from "./vocab.ts";
+import { EOS } from "./vocab.ts";
 
 /** Options of {@link sample}. */
 export interface SampleOptions extends DecodeOptions {
@@ -170,66 +162,18 @@ export async function sample(
   options: SampleOptions,
 ): Promise<Hypothesis[][]> {
   const o = checkOptions(options, sources.length);
-  const max = limits(options.maxLength, sources.length);
-  if (sources.length === 0) return [];
-  const rowsPerSource = o.samples;
-  const { src, srcLen } = padSources(sources);
-  const state = await backend.start(src, sources.length, srcLen);
-  const results: Hypothesis[][] = sources.map(() => []);
-  try {
-    let rows = Array.from({ length: sources.length * rowsPerSource }, (_, i) => ({
-      s: Math.floor(i / rowsPerSource),
-      h: {
-        tokens: [],
-        logProb: 0,
-        incomplete: false,
-        ...(options.attention ? { attention: [] } : {}),
-      } as Hypothesis,
-      random: createRandom(mixSeed(o.seeds[Math.floor(i / rowsPerSource)], i % rowsPerSource)),
-    }));
-    if (rowsPerSource > 1) await state.select(Int32Array.from(rows, (r) => r.s));
-    let input = new Int32Array(rows.length).fill(SOS);
-    let scratch = { prob: new Float64Array(0), order: new Int32Array(0) };
-    for (let t = 0; rows.length > 0; t++) {
-      const logits = await state.step(input); // (rows, V)
-      const V = logits.length / rows.length;
-      if (scratch.prob.length < V) {
-        scratch = { prob: new Float64Array(V), order: new Int32Array(V) };
-      }
-      const keep: number[] = [];
-      rows.forEach(({ s, h, random }, r) => {
-        const off = r * V;
-        const lse = logSumExp(logits, off, V, t);
-        if (t === max[s]) {
-          h.logProb += logits[off + EOS] - lse;
-          h.incomplete = argmax(logits, off, V, t) !== EOS;
-          results[s].push(h); // the object still gets this step's attention below
-          return;
-        }
-        const pick = drawToken(logits, off, V, t, o, random(), scratch);
-        h.logProb += logits[off + pick] - lse;
-        if (pick === EOS) {
-          results[s].push(h);
-          return;
-        }
-        h.tokens.push(pick);
-        keep.push(r);
-      });
-      if (options.attention) {
-        const att = await state.crossAttention(); // (rows, srcLen)
-        rows.forEach(({ s, h }, r) =>
-          h.attention!.push(attentionRow(att, r, srcLen, sources[s].length))
-        );
-      }
-      if (keep.length === 0) break;
-      if (keep.length < rows.length) await state.select(Int32Array.from(keep));
-      rows = keep.map((r) => rows[r]);
-      input = Int32Array.from(rows, (r) => r.h.tokens[r.h.tokens.length - 1]);
+  const randoms = o.seeds.map((seed) =>
+    Array.from({ length: o.samples }, (_, copy) => createRandom(mixSeed(seed, copy)))
+  );
+  const scratch = { prob: new Float64Array(0), order: new Int32Array(0) };
+  const draw: Chooser = (logits, off, V, t, source, copy) => {
+    if (scratch.prob.length < V) {
+      [scratch.prob, scratch.order] = [new Float64Array(V), new Int32Array(V)];
     }
-  } finally {
-    state.dispose();
-  }
-  return results.map(distinct);
+    return drawToken(logits, off, V, t, o, randoms[source][copy](), scratch);
+  };
+  const out = await decodeRows(backend, sources, { ...options, copies: o.samples }, draw);
+  return out.map(distinct);
 }
 
 function distinct(hs: Hypothesis[]): Hypothesis[] {
