@@ -130,9 +130,17 @@ function checkOptions(width: number, alpha: number, nbest: number): void {
  * @param options Width, alpha, nbest, maximum lengths, attention.
  * @returns Per source, up to `nbest` hypotheses, best (by normalised score) first.
  * @throws {RangeError} When width, alpha, nbest or maxLength is out of range.
- * @example
- * ```ts ignore
- * const [[best, second]] = await beamSearch(backend, [ids], { maxLength: 12, width: 4, nbest: 2 });
+ * @example The two best outputs of a (random) model
+ * ```ts
+ * import { beamSearch } from "./beam.ts";
+ * import { createCpuBackend } from "./cpu_backend.ts";
+ * import { randomModel, tinyConfig } from "./_test_model.ts";
+ * import { EOS } from "./vocab.ts";
+ * const config = tinyConfig();
+ * const backend = createCpuBackend(config, randomModel(config, 1));
+ * const ids = Int32Array.of(5, 6, EOS); // "ca", then EOS
+ * const [[best, second]] = await beamSearch(backend, [ids], { maxLength: 8, width: 4, nbest: 2 });
+ * if (best.logProb < second.logProb) throw new Error("n-best list is not sorted");
  * ```
  */
 export async function beamSearch(

@@ -149,11 +149,18 @@ export function drawToken(
  * @param options Method, k, p, temperature, seeds, samples, maximum lengths, attention.
  * @returns Per source, its distinct samples, most likely first.
  * @throws {RangeError} When an option is out of range.
- * @example
- * ```ts ignore
- * const [[out]] = await sample(backend, [ids], {
- *   method: "top_p", p: 0.9, temperature: 0.8, seeds: [42], maxLength: 12,
- * });
+ * @example The same seed gives the same sample
+ * ```ts
+ * import { sample } from "./sample.ts";
+ * import { createCpuBackend } from "./cpu_backend.ts";
+ * import { randomModel, tinyConfig } from "./_test_model.ts";
+ * import { EOS } from "./vocab.ts";
+ * const config = tinyConfig();
+ * const backend = createCpuBackend(config, randomModel(config, 1));
+ * const options = { method: "top_p" as const, p: 0.9, temperature: 0.8, seeds: [42], maxLength: 8 };
+ * const [[a]] = await sample(backend, [Int32Array.of(5, 6, EOS)], options);
+ * const [[b]] = await sample(backend, [Int32Array.of(5, 6, EOS)], options);
+ * if (a.tokens.join() !== b.tokens.join()) throw new Error("not reproducible");
  * ```
  */
 export async function sample(
