@@ -7,6 +7,7 @@
  * ```sh
  * deno run -A tests/load.ts                      # 50 clients, 20 s, shipped model if present
  * deno run -A tests/load.ts --clients 10 --duration 5 --json
+ * deno run -A tests/load.ts --model tiny        # a tiny random model: the handler's overhead
  * deno run -A tests/load.ts --url http://127.0.0.1:8000
  * ```
  *
@@ -144,14 +145,20 @@ export interface ServerProcess {
  * one of the default size when none is shipped yet (its outputs are noise, its cost is real).
  *
  * @param extraArgs More flags for the server.
+ * @param size The shipped model (default; a default-size random one until it exists), or a
+ *   random "tiny" or "default"-size one.
  * @returns The running server.
  * @throws {Error} When it does not print its address within 30 s.
  */
-export async function startServer(extraArgs: string[] = []): Promise<ServerProcess> {
-  const shipped = shippedModelBytes("c2k");
+export async function startServer(
+  extraArgs: string[] = [],
+  size: "shipped" | "tiny" | "default" = "shipped",
+): Promise<ServerProcess> {
+  const shipped = size === "shipped" ? shippedModelBytes("c2k") : undefined;
+  const random = size === "tiny" ? "tiny" : "default";
   const dir = await Deno.makeTempDir();
   const path = `${dir}/c2k.safetensors`;
-  await Deno.writeFile(path, shipped ?? randomModelBytes("c2k", 7, "default"));
+  await Deno.writeFile(path, shipped ?? randomModelBytes("c2k", 7, random));
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "infer/serve.ts", "--port", "0", "--model", `c2k=${path}`, ...extraArgs],
     cwd: new URL("../", import.meta.url),
@@ -177,6 +184,8 @@ export async function startServer(extraArgs: string[] = []): Promise<ServerProce
     origin,
     model: shipped
       ? "shipped models/c2k.safetensors"
+      : random === "tiny"
+      ? "random tiny model (d 16, 2+2 layers): the handler's own overhead"
       : "random model of the default size (d 256, 3+3 layers, fp16)",
     stop: async () => {
       child.kill("SIGINT");
@@ -190,13 +199,15 @@ export async function startServer(extraArgs: string[] = []): Promise<ServerProce
 /**
  * Starts a server, runs the load against it, and stops it: the entry for `deno task bench`.
  *
- * @param options Clients and duration (default 50 clients for 20 s).
+ * @param options Clients and duration (default 50 clients for 20 s), and the model: the
+ *   shipped one (default; a default-size random one until it exists), or a random "tiny" or
+ *   "default"-size one.
  * @returns The report, the model used, and the server's exit code after SIGINT (0 = clean).
  */
 export async function runLoadBench(
-  options: Omit<LoadOptions, "origin"> = {},
+  options: Omit<LoadOptions, "origin"> & { model?: "shipped" | "tiny" | "default" } = {},
 ): Promise<LoadReport & { model: string; serverExit: number }> {
-  const server = await startServer();
+  const server = await startServer([], options.model);
   try {
     const report = await runLoad({ ...options, origin: server.origin });
     return { ...report, model: server.model, serverExit: await server.stop() };
@@ -231,17 +242,25 @@ if (import.meta.main) {
       clients: { type: "string", default: "50" },
       duration: { type: "string", default: "20" },
       url: { type: "string" },
+      model: { type: "string", default: "shipped" },
       json: { type: "boolean", default: false },
     },
   });
   const clients = Number(values.clients), durationMs = Number(values.duration) * 1000;
-  if (!Number.isInteger(clients) || clients < 1 || !(durationMs > 0) || durationMs > 600_000) {
-    console.error("error: --clients must be a positive integer and --duration 1..600 seconds");
+  const model = values.model as "shipped" | "tiny" | "default";
+  if (
+    !Number.isInteger(clients) || clients < 1 || !(durationMs > 0) || durationMs > 600_000 ||
+    !["shipped", "tiny", "default"].includes(model)
+  ) {
+    console.error(
+      "error: --clients must be a positive integer, --duration 1..600 seconds, " +
+        "--model shipped, tiny or default",
+    );
     Deno.exit(1);
   }
   const report = values.url
     ? await runLoad({ origin: values.url.replace(/\/$/, ""), clients, durationMs })
-    : await runLoadBench({ clients, durationMs });
+    : await runLoadBench({ clients, durationMs, model });
   console.log(values.json ? JSON.stringify(report) : format(report));
   Deno.exit(report.errors === 0 && report.lost === 0 ? 0 : 1);
 }
