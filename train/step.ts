@@ -53,6 +53,25 @@ export interface StepOptions {
   taskWeighting: "fixed" | "learned";
   /** Learning-rate multiplier of the learned log-variances (default 0.1). */
   taskLrScale?: number;
+  /**
+   * With dropout: the most tokens (B·S or B·T) a batch may hold; sizes the dropout mask
+   * table (see dropout.ts). Default 64 × max(maxSrcLen, maxTgtLen). A larger batch fails
+   * in Slice/Reshape at run time.
+   */
+  maxTokens?: number;
+}
+
+/**
+ * The largest activation dropout touches, in elements, for batches of `maxTokens` tokens:
+ * the feed-forward hidden (tokens, dFF), the residual stream (tokens, d), or the attention
+ * probabilities (tokens·heads·longest).
+ *
+ * @returns the element count
+ */
+export function largestDropoutSite(c: ModelConfig, o: StepOptions): number {
+  const longest = Math.max(c.maxSrcLen, c.maxTgtLen);
+  const tokens = o.maxTokens ?? 64 * longest;
+  return tokens * Math.max(c.dFF, c.dModel, c.heads * longest);
 }
 
 /** Bound of the learned log-variances: s is clamped to [−TASK_S_LIMIT, TASK_S_LIMIT]. */
@@ -204,7 +223,9 @@ export function buildTrainGraph(
   const lr = g.input("lr", float, []);
   const step = g.input("step", float, []);
   const seed = g.input("seed", float, []);
-  const drop = o.dropout > 0 ? makeDropout(g, o.dropout, seed) : undefined;
+  const drop = o.dropout > 0
+    ? makeDropout(g, o.dropout, seed, largestDropoutSite(c, o))
+    : undefined;
 
   const obj = objective(g, c, P, batch, taskS, taskW, o, drop);
   const learned = o.taskWeighting === "learned";
