@@ -106,6 +106,31 @@ Deno.test("runTraining() resumed twice ends bit-identical to an uninterrupted ru
   }
 });
 
+Deno.test("runTraining() learns task weights, and validates kinds it did not train on", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const learned = await runTraining({
+      config: { ...tiny, epochs: 1, validLimit: 40, taskWeighting: "learned" },
+      outDir: dir,
+      data,
+    });
+    const w = learned.epochs[0].taskWeights;
+    assert.deepEqual(Object.keys(w), ["en", "romaji"]);
+    for (const v of Object.values(w)) {
+      assert.ok(v !== 1 && v >= Math.exp(-4) && v <= Math.exp(4), `${v}`);
+    }
+    const one = await runTraining({
+      config: { ...tiny, epochs: 1, validLimit: 40, trainKinds: ["en"] },
+      outDir: `${dir}/one`,
+      data,
+    });
+    assert.deepEqual(Object.keys(one.epochs[0].valid.byKind), ["en", "romaji"]);
+    assert.deepEqual(Object.keys(one.epochs[0].taskWeights), ["en"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runTraining() refuses to resume with a different model shape", async () => {
   const dir = await Deno.makeTempDir();
   try {
