@@ -207,7 +207,9 @@ export async function beamSearch(
         }
       }
       if (from.length === 0) break;
-      await state.select(Int32Array.from(from));
+      if (from.length !== rowSource.length || from.some((r, i) => r !== i)) {
+        await state.select(Int32Array.from(from));
+      }
       rowSource = nextSource;
       rowNode = nextNode;
       input = Int32Array.from(nextNode, (n) => n.token);
