@@ -5,8 +5,12 @@
  * deno task bundle:web      # the page's script, web/dist/app.js
  * deno bundle --unstable-raw-imports --platform deno \
  *   --output deploy/dist/deno_deploy.js deploy/deno_deploy.ts
- * deno deploy --entrypoint deploy/dist/deno_deploy.js   # or deployctl deploy --entrypoint …
+ * deno deploy --prod        # new Deno Deploy: the app's entrypoint is deploy/dist/deno_deploy.js
+ * # Deploy Classic: deployctl deploy --entrypoint deploy/dist/deno_deploy.js
  * ```
+ *
+ * The bundle holds both models (about 4/3 of their size, as base64) and the page; nothing is
+ * read from disk, so it runs with `--allow-net --allow-env` only.
  *
  * To try it locally without bundling:
  * `deno run -A --unstable-raw-imports deploy/deno_deploy.ts` (listens on $PORT, default 8000).

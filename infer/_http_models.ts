@@ -37,6 +37,8 @@ export class ModelRegistry {
   readonly #load: LoadOptions;
 
   /**
+   * Registers the models; none is loaded here.
+   *
    * @param entries Models by name.
    * @param maxQueue The most conversions waiting per model.
    * @param load Options for models loaded from a source.

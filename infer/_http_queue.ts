@@ -10,6 +10,11 @@
 
 /** Thrown by {@link SerialQueue.run} when the queue is full. */
 export class QueueFullError extends Error {
+  /**
+   * Builds the error.
+   *
+   * @param pending The tasks waiting when this one was refused.
+   */
   constructor(pending: number) {
     super(`Too many conversions waiting (${pending}): retry in a moment`);
     this.name = "QueueFullError";
@@ -23,6 +28,8 @@ export class SerialQueue {
   readonly #maxPending: number;
 
   /**
+   * Creates an empty queue.
+   *
    * @param maxPending The most tasks waiting or running; one more is refused.
    */
   constructor(maxPending: number) {

@@ -53,6 +53,8 @@ export class RequestError extends Error {
   readonly code: string;
 
   /**
+   * Builds a refusal.
+   *
    * @param status The HTTP status.
    * @param code A stable snake_case code.
    * @param message What was wrong and what to do, sentence case, no final period.

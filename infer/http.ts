@@ -90,6 +90,7 @@ export interface AppOptions {
 
 /** A JSON error body, as every refusal is written. */
 export interface ErrorBody {
+  /** A stable snake_case `code` (e.g. "body_too_large") and a `message` for people. */
   error: { code: string; message: string };
 }
 

@@ -1728,6 +1728,63 @@ function argmax(logits, off, V, t) {
 function attentionRow(att, row, srcLen, len) {
   return att.slice(row * srcLen, row * srcLen + len);
 }
+async function decodeRows(backend, sources, options2, choose) {
+  const { copies = 1, attention: attention3 = false } = options2;
+  const max = limits(options2.maxLength, sources.length);
+  const out = sources.map(() => Array.from({
+    length: copies
+  }, () => ({
+    tokens: [],
+    logProb: 0,
+    incomplete: false,
+    ...attention3 ? {
+      attention: []
+    } : {}
+  })));
+  if (sources.length === 0) return out;
+  const { src, srcLen } = padSources(sources);
+  const state = await backend.start(src, sources.length, srcLen);
+  try {
+    let rows = Array.from({
+      length: sources.length * copies
+    }, (_, i) => i);
+    if (copies > 1) await state.select(Int32Array.from(rows, (i) => Math.floor(i / copies)));
+    let input = new Int32Array(rows.length).fill(SOS);
+    for (let t = 0; rows.length > 0; t++) {
+      const logits = await state.step(input);
+      const V = logits.length / rows.length;
+      const keep = [];
+      rows.forEach((i, r) => {
+        const s = Math.floor(i / copies), h = out[s][i % copies], off = r * V;
+        const lse = logSumExp(logits, off, V, t);
+        if (t === max[s]) {
+          h.logProb += logits[off + EOS] - lse;
+          h.incomplete = argmax(logits, off, V, t) !== EOS;
+          return;
+        }
+        const pick = choose(logits, off, V, t, s, i % copies);
+        h.logProb += logits[off + pick] - lse;
+        if (pick === EOS) return;
+        h.tokens.push(pick);
+        keep.push(r);
+      });
+      if (attention3) {
+        const att = await state.crossAttention();
+        rows.forEach((i, r) => {
+          const s = Math.floor(i / copies);
+          out[s][i % copies].attention.push(attentionRow(att, r, srcLen, sources[s].length));
+        });
+      }
+      if (keep.length === 0) break;
+      if (keep.length < rows.length) await state.select(Int32Array.from(keep));
+      rows = keep.map((r) => rows[r]);
+      input = Int32Array.from(rows, (i) => out[Math.floor(i / copies)][i % copies].tokens.at(-1));
+    }
+    return out;
+  } finally {
+    state.dispose();
+  }
+}
 
 // infer/beam.ts
 init_vocab();
@@ -1855,7 +1912,9 @@ async function beamSearch(backend, sources, options2) {
         }
       }
       if (from.length === 0) break;
-      await state.select(Int32Array.from(from));
+      if (from.length !== rowSource.length || from.some((r, i) => r !== i)) {
+        await state.select(Int32Array.from(from));
+      }
       rowSource = nextSource;
       rowNode = nextNode;
       input = Int32Array.from(nextNode, (n) => n.token);
@@ -2328,7 +2387,7 @@ var KERNELS_WASM_BASE64 = [
   "AGFzbQEAAAABUwlgBn97e3t7fwBgCH9/f39/f39/AGAGf39/f39/AGAHf39/f39/fwBgA39/fwBgAn9/",
   "AGABewF7YAd/f39/f399AGAOf39/f39/f39/f39/f38AAg8BA2VudgZtZW1vcnkCAAEDDAsAAQIDBAUG",
   "BQUHCAdBBwZsaW5lYXIAAwNhZGQABARyZWx1AAUEZ2VsdQAHB3NvZnRtYXgACApsYXllcl9ub3JtAAkJ",
-  "YXR0ZW50aW9uAAoK0RYLxwEAIAVBEE8EQCAAIAH9CwQAIAAgAv0LBBAgACAD/QsEICAAIAT9CwQwDwsC",
+  "YXR0ZW50aW9uAAoKvhYLxwEAIAVBEE8EQCAAIAH9CwQAIAAgAv0LBBAgACAD/QsEICAAIAT9CwQwDwsC",
   "QCAFQQRJDQAgACAB/QsEACACIQEgAEEQaiEAIAVBBGshBSAFQQRJDQAgACAB/QsEACADIQEgAEEQaiEA",
   "IAVBBGshBSAFQQRJDQAgACAB/QsEACAEIQEgAEEQaiEAIAVBBGshBQsgBUEASwRAIAAgAf0fADgCAAsg",
   "BUEBSwRAIAAgAf0fATgCBAsgBUECSwRAIAAgAf0fAjgCCAsLmwIBDXsgAwRAIAP9AAQAIQggA/0ABBAh",
@@ -2342,41 +2401,41 @@ var KERNELS_WASM_BASE64 = [
   "IAsgDiAC/QAEUP3mAf3kASELIAwgDiAC/QAEYP3mAf3kASEMIA0gDiAC/QAEcP3mAf3kASENIAJBgAFq",
   "IQIgAUEIaiEBIARBAmshBAwACwsgBARAIAH9CQIAIQ4gBiAOIAL9AAQA/eYB/eQBIQYgByAOIAL9AAQQ",
   "/eYB/eQBIQcgCCAOIAL9AAQg/eYB/eQBIQggCSAOIAL9AAQw/eYB/eQBIQkLIAAgBiAK/eQBIAcgC/3k",
-  "ASAIIAz95AEgCSAN/eQBIAUQAAvmAQEIfyAFQQJ0IQkgBkECdCEKIAVBBnQhCwJAA0AgB0ECaiAESw0B",
-  "IAAgByAKbGohDCABIAcgCWxqIQ0gAiEOQQAhCANAIAwgCEECdGogDSAOIAMgCEECdGpBACADGyAFIAkg",
-  "CiAGIAhrEAEgDiALaiEOIAhBEGoiCCAGSQ0ACyAHQQJqIQcMAAsLIAcgBEkEQCAAIAcgCmxqIQwgASAH",
-  "IAlsaiENIAIhDkEAIQgDQCAMIAhBAnRqIA0gDiADIAhBAnRqQQAgAxsgBSAGIAhrEAIgDiALaiEOIAhB",
-  "EGoiCCAGSQ0ACwsLQAEBfyAAIAJBAnRqIQMCQANAIAAgA08NASAAIAD9AAQAIAH9AAQA/eQB/QsEACAA",
-  "QRBqIQAgAUEQaiEBDAALCwtFAQF/IAAgAUECdGohAgJAA0AgACACTw0BIAAgAP0ABAD9DAAAAAAAAAAA",
-  "AAAAAAAAAAD96QH9CwQAIABBEGohAAwACwsLmwMBBHsgAP0MAACuwgAArsIAAK7CAACuwv1GIQQgAP0M",
-  "AACuwgAArsIAAK7CAACuwv3pASEAIAD9DAAAsEIAALBCAACwQgAAsEL96AEhACAA/Qw7qrg/O6q4Pzuq",
-  "uD87qrg//eYB/WohASAAIAH9DACAMT8AgDE/AIAxPwCAMT/95gH95QEgAf0Mg4BeuYOAXrmDgF65g4Be",
-  "uf3mAf3lASEC/QxnaVA5Z2lQOWdpUDlnaVA5IQMgAyAC/eYB/QzOQ7c6zkO3Os5DtzrOQ7c6/eQBIQMg",
-  "AyAC/eYB/QwIiQg8CIkIPAiJCDwIiQg8/eQBIQMgAyAC/eYB/QzBqSo9wakqPcGpKj3BqSo9/eQBIQMg",
-  "AyAC/eYB/Qyqqio+qqoqPqqqKj6qqio+/eQBIQMgAyAC/eYB/QwAAAA/AAAAPwAAAD8AAAA//eQBIQMg",
-  "AyAC/eYBIAL95gEgAv3kAf0MAACAPwAAgD8AAIA/AACAP/3kASEDIAQgAyAB/fgB/Qx/AAAAfwAAAH8A",
-  "AAB/AAAA/a4BQRf9qwH95gH9TgvOAQIBfwJ7IAAgAUECdGohAgJAA0AgACACTw0BIAD9AAQAIQP9DCpC",
-  "zD8qQsw/KkLMPypCzD8gA/0MEyc3PRMnNz0TJzc9Eyc3PSADIAMgA/3mAf3mAf3mAf3kAf3mASEEIAD9",
-  "DAAAAD8AAAA/AAAAPwAAAD8gA/3mAf0MAAAAQAAAAEAAAABAAAAAQP0MAAAAQAAAAEAAAABAAAAAQCAE",
-  "EAb9DAAAgD8AAIA/AACAPwAAgD/95AH95wH95QH95gH9CwQAIABBEGohAAwACwsLmQIEAX8CfQN7AX9D",
-  "AACA/yEDIAAhCCABIQICQANAIAJFDQEgAyAIKgIAlyEDIAhBBGohCCACQQFrIQIMAAsLIAP9EyEHIAAh",
-  "CCABIQICQANAIAJBBEkNASAI/QAEACAH/eUBEAYhBSAIIAX9CwQAIAYgBf3kASEGIAhBEGohCCACQQRr",
-  "IQIMAAsLIAb9HwAgBv0fAZIgBv0fAiAG/R8DkpIhBAJAA0AgAkUNASAIKgIAIAOT/RMQBiEFIAggBf0f",
-  "ADgCACAEIAX9HwCSIQQgCEEEaiEIIAJBAWshAgwACwtDAACAPyAElSEEIAAhCCABIQICQANAIAJFDQEg",
-  "CCAIKgIAIASUOAIAIAhBBGohCCACQQFrIQIMAAsLC8gCBAN/AnsCfQJ7IAVBAnQhCQJAA0AgByAETw0B",
-  "/QwAAAAAAAAAAAAAAAAAAAAAIQpBACEIA0AgCiABIAhq/QAEAP3kASEKIAhBEGoiCCAJSQ0ACyAK/R8A",
-  "IAr9HwGSIAr9HwIgCv0fA5KSIAWzlSEMIAz9EyEO/QwAAAAAAAAAAAAAAAAAAAAAIQpBACEIA0AgASAI",
-  "av0ABAAgDv3lASELIAogCyAL/eYB/eQBIQogCEEQaiIIIAlJDQALQwAAgD8gCv0fACAK/R8BkiAK/R8C",
-  "IAr9HwOSkiAFs5UgBpKRlSENIA39EyEPQQAhCANAIAAgCGogASAIav0ABAAgDv3lASAP/eYBIAIgCGr9",
-  "AAQA/eYBIAMgCGr9AAQA/eQB/QsEACAIQRBqIgggCUkNAAsgASAJaiEBIAAgCWohACAHQQFqIQcMAAsL",
-  "C8ADAwt/AXsBfSAKQQJ0IRMgDEECdCEMQwAAgD8gCrORlSEaIAEhFUEAIQ4DQEEAIQ8DQEEAIRADQCAO",
-  "IAdsIBBqIAkgCmxsQQJ0IA8gE2xqIRQgACAUaiEYIAIgFGohFCAOIAtsQQJ0IA8gE2xqIRYgBSAOIA1s",
-  "QQJ0akEAIAUbIRdBACERA0D9DAAAAAAAAAAAAAAAAAAAAAAhGUEAIRIDQCAZIBQgEmr9AAQAIAMgFmog",
-  "ESAMbCASamr9AAQA/eYB/eQBIRkgEkEQaiISIBNJDQALIBUgEUECdGogGiAZ/R8AIBn9HwGSIBn9HwIg",
-  "Gf0fA5KSlCAXBH0gFyARQQJ0aioCAAVDAAAAAAuSOAIAIBFBAWoiESAISQ0ACyAVIAgQCEEAIRIDQP0M",
-  "AAAAAAAAAAAAAAAAAAAAACEZQQAhEQNAIBkgFSARQQJ0av0JAgAgBCAWaiARIAxsIBJqav0ABAD95gH9",
-  "5AEhGSARQQFqIhEgCEkNAAsgGCASaiAZ/QsEACASQRBqIhIgE0kNAAsgFSAIQQJ0aiEVIBBBAWoiECAH",
-  "SQ0ACyAPQQFqIg8gCUkNAAsgDkEBaiIOIAZJDQALCw=="
+  "ASAIIAz95AEgCSAN/eQBIAUQAAvTAQEJfyAFQQJ0IQsgBkECdCEMIAVBBnQhDQNAIAdBIGogBCAHQSBq",
+  "IARJGyEIIAIhDkEAIQoDQCADIApBAnRqQQAgAxshDyAHIQkCQANAIAlBAmogCEsNASAAIAkgDGxqIApB",
+  "AnRqIAEgCSALbGogDiAPIAUgCyAMIAYgCmsQASAJQQJqIQkMAAsLIAkgCEkEQCAAIAkgDGxqIApBAnRq",
+  "IAEgCSALbGogDiAPIAUgBiAKaxACCyAOIA1qIQ4gCkEQaiIKIAZJDQALIAgiByAESQ0ACwtAAQF/IAAg",
+  "AkECdGohAwJAA0AgACADTw0BIAAgAP0ABAAgAf0ABAD95AH9CwQAIABBEGohACABQRBqIQEMAAsLC0UB",
+  "AX8gACABQQJ0aiECAkADQCAAIAJPDQEgACAA/QAEAP0MAAAAAAAAAAAAAAAAAAAAAP3pAf0LBAAgAEEQ",
+  "aiEADAALCwubAwEEeyAA/QwAAK7CAACuwgAArsIAAK7C/UYhBCAA/QwAAK7CAACuwgAArsIAAK7C/ekB",
+  "IQAgAP0MAACwQgAAsEIAALBCAACwQv3oASEAIAD9DDuquD87qrg/O6q4PzuquD/95gH9aiEBIAAgAf0M",
+  "AIAxPwCAMT8AgDE/AIAxP/3mAf3lASAB/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIQL9DGdpUDlnaVA5",
+  "Z2lQOWdpUDkhAyADIAL95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEhAyADIAL95gH9DAiJCDwIiQg8CIkI",
+  "PAiJCDz95AEhAyADIAL95gH9DMGpKj3BqSo9wakqPcGpKj395AEhAyADIAL95gH9DKqqKj6qqio+qqoq",
+  "PqqqKj795AEhAyADIAL95gH9DAAAAD8AAAA/AAAAPwAAAD/95AEhAyADIAL95gEgAv3mASAC/eQB/QwA",
+  "AIA/AACAPwAAgD8AAIA//eQBIQMgBCADIAH9+AH9DH8AAAB/AAAAfwAAAH8AAAD9rgFBF/2rAf3mAf1O",
+  "C84BAgF/AnsgACABQQJ0aiECAkADQCAAIAJPDQEgAP0ABAAhA/0MKkLMPypCzD8qQsw/KkLMPyAD/QwT",
+  "Jzc9Eyc3PRMnNz0TJzc9IAMgAyAD/eYB/eYB/eYB/eQB/eYBIQQgAP0MAAAAPwAAAD8AAAA/AAAAPyAD",
+  "/eYB/QwAAABAAAAAQAAAAEAAAABA/QwAAABAAAAAQAAAAEAAAABAIAQQBv0MAACAPwAAgD8AAIA/AACA",
+  "P/3kAf3nAf3lAf3mAf0LBAAgAEEQaiEADAALCwuZAgQBfwJ9A3sBf0MAAID/IQMgACEIIAEhAgJAA0Ag",
+  "AkUNASADIAgqAgCXIQMgCEEEaiEIIAJBAWshAgwACwsgA/0TIQcgACEIIAEhAgJAA0AgAkEESQ0BIAj9",
+  "AAQAIAf95QEQBiEFIAggBf0LBAAgBiAF/eQBIQYgCEEQaiEIIAJBBGshAgwACwsgBv0fACAG/R8BkiAG",
+  "/R8CIAb9HwOSkiEEAkADQCACRQ0BIAgqAgAgA5P9ExAGIQUgCCAF/R8AOAIAIAQgBf0fAJIhBCAIQQRq",
+  "IQggAkEBayECDAALC0MAAIA/IASVIQQgACEIIAEhAgJAA0AgAkUNASAIIAgqAgAgBJQ4AgAgCEEEaiEI",
+  "IAJBAWshAgwACwsLyAIEA38CewJ9AnsgBUECdCEJAkADQCAHIARPDQH9DAAAAAAAAAAAAAAAAAAAAAAh",
+  "CkEAIQgDQCAKIAEgCGr9AAQA/eQBIQogCEEQaiIIIAlJDQALIAr9HwAgCv0fAZIgCv0fAiAK/R8DkpIg",
+  "BbOVIQwgDP0TIQ79DAAAAAAAAAAAAAAAAAAAAAAhCkEAIQgDQCABIAhq/QAEACAO/eUBIQsgCiALIAv9",
+  "5gH95AEhCiAIQRBqIgggCUkNAAtDAACAPyAK/R8AIAr9HwGSIAr9HwIgCv0fA5KSIAWzlSAGkpGVIQ0g",
+  "Df0TIQ9BACEIA0AgACAIaiABIAhq/QAEACAO/eUBIA/95gEgAiAIav0ABAD95gEgAyAIav0ABAD95AH9",
+  "CwQAIAhBEGoiCCAJSQ0ACyABIAlqIQEgACAJaiEAIAdBAWohBwwACwsLwAMDC38BewF9IApBAnQhEyAM",
+  "QQJ0IQxDAACAPyAKs5GVIRogASEVQQAhDgNAQQAhDwNAQQAhEANAIA4gB2wgEGogCSAKbGxBAnQgDyAT",
+  "bGohFCAAIBRqIRggAiAUaiEUIA4gC2xBAnQgDyATbGohFiAFIA4gDWxBAnRqQQAgBRshF0EAIREDQP0M",
+  "AAAAAAAAAAAAAAAAAAAAACEZQQAhEgNAIBkgFCASav0ABAAgAyAWaiARIAxsIBJqav0ABAD95gH95AEh",
+  "GSASQRBqIhIgE0kNAAsgFSARQQJ0aiAaIBn9HwAgGf0fAZIgGf0fAiAZ/R8DkpKUIBcEfSAXIBFBAnRq",
+  "KgIABUMAAAAAC5I4AgAgEUEBaiIRIAhJDQALIBUgCBAIQQAhEgNA/QwAAAAAAAAAAAAAAAAAAAAAIRlB",
+  "ACERA0AgGSAVIBFBAnRq/QkCACAEIBZqIBEgDGwgEmpq/QAEAP3mAf3kASEZIBFBAWoiESAISQ0ACyAY",
+  "IBJqIBn9CwQAIBJBEGoiEiATSQ0ACyAVIAhBAnRqIRUgEEEBaiIQIAdJDQALIA9BAWoiDyAJSQ0ACyAO",
+  "QQFqIg4gBkkNAAsL"
 ].join("");
 
 // infer/wasm/kernels.ts
@@ -2677,60 +2736,6 @@ function startState(config, ctx, src, rows, srcLen) {
   return state;
 }
 
-// infer/greedy.ts
-init_vocab();
-async function greedy(backend, sources, options2) {
-  const max = limits(options2.maxLength, sources.length);
-  const out = sources.map(() => ({
-    tokens: [],
-    logProb: 0,
-    incomplete: false,
-    ...options2.attention ? {
-      attention: []
-    } : {}
-  }));
-  if (sources.length === 0) return out;
-  const { src, srcLen } = padSources(sources);
-  const state = await backend.start(src, sources.length, srcLen);
-  try {
-    let rows = sources.map((_, i) => i);
-    let input = new Int32Array(rows.length).fill(SOS);
-    for (let t = 0; rows.length > 0; t++) {
-      const logits = await state.step(input);
-      const V = logits.length / rows.length;
-      const keep = [];
-      const next = [];
-      rows.forEach((s, r) => {
-        const off = r * V;
-        const lse = logSumExp(logits, off, V, t);
-        const pick = argmax(logits, off, V, t);
-        const h = out[s];
-        if (t === max[s]) {
-          h.logProb += logits[off + EOS] - lse;
-          h.incomplete = pick !== EOS;
-          return;
-        }
-        h.logProb += logits[off + pick] - lse;
-        if (pick === EOS) return;
-        h.tokens.push(pick);
-        keep.push(r);
-        next.push(pick);
-      });
-      if (options2.attention) {
-        const att = await state.crossAttention();
-        rows.forEach((s, r) => out[s].attention.push(attentionRow(att, r, srcLen, sources[s].length)));
-      }
-      if (keep.length === 0) break;
-      if (keep.length < rows.length) await state.select(Int32Array.from(keep));
-      rows = keep.map((r) => rows[r]);
-      input = Int32Array.from(next);
-    }
-    return out;
-  } finally {
-    state.dispose();
-  }
-}
-
 // infer/crc32.ts
 var table;
 function makeTable() {
@@ -2750,6 +2755,12 @@ function crc32(bytes2) {
 }
 function crc32Hex(bytes2) {
   return crc32(bytes2).toString(16).padStart(8, "0");
+}
+
+// infer/greedy.ts
+async function greedy(backend, sources, options2) {
+  const out = await decodeRows(backend, sources, options2, argmax);
+  return out.map(([h]) => h);
 }
 
 // infer/float16.ts
@@ -3230,74 +3241,27 @@ function drawToken(logits, off, V, t, o, u, scratch) {
 }
 async function sample(backend, sources, options2) {
   const o = checkOptions2(options2, sources.length);
-  const max = limits(options2.maxLength, sources.length);
-  if (sources.length === 0) return [];
-  const rowsPerSource = o.samples;
-  const { src, srcLen } = padSources(sources);
-  const state = await backend.start(src, sources.length, srcLen);
-  const results = sources.map(() => []);
-  try {
-    let rows = Array.from({
-      length: sources.length * rowsPerSource
-    }, (_, i) => ({
-      s: Math.floor(i / rowsPerSource),
-      h: {
-        tokens: [],
-        logProb: 0,
-        incomplete: false,
-        ...options2.attention ? {
-          attention: []
-        } : {}
-      },
-      random: createRandom(mixSeed(o.seeds[Math.floor(i / rowsPerSource)], i % rowsPerSource))
-    }));
-    if (rowsPerSource > 1) await state.select(Int32Array.from(rows, (r) => r.s));
-    let input = new Int32Array(rows.length).fill(SOS);
-    let scratch = {
-      prob: new Float64Array(0),
-      order: new Int32Array(0)
-    };
-    for (let t = 0; rows.length > 0; t++) {
-      const logits = await state.step(input);
-      const V = logits.length / rows.length;
-      if (scratch.prob.length < V) {
-        scratch = {
-          prob: new Float64Array(V),
-          order: new Int32Array(V)
-        };
-      }
-      const keep = [];
-      rows.forEach(({ s, h, random }, r) => {
-        const off = r * V;
-        const lse = logSumExp(logits, off, V, t);
-        if (t === max[s]) {
-          h.logProb += logits[off + EOS] - lse;
-          h.incomplete = argmax(logits, off, V, t) !== EOS;
-          results[s].push(h);
-          return;
-        }
-        const pick = drawToken(logits, off, V, t, o, random(), scratch);
-        h.logProb += logits[off + pick] - lse;
-        if (pick === EOS) {
-          results[s].push(h);
-          return;
-        }
-        h.tokens.push(pick);
-        keep.push(r);
-      });
-      if (options2.attention) {
-        const att = await state.crossAttention();
-        rows.forEach(({ s, h }, r) => h.attention.push(attentionRow(att, r, srcLen, sources[s].length)));
-      }
-      if (keep.length === 0) break;
-      if (keep.length < rows.length) await state.select(Int32Array.from(keep));
-      rows = keep.map((r) => rows[r]);
-      input = Int32Array.from(rows, (r) => r.h.tokens[r.h.tokens.length - 1]);
+  const randoms = o.seeds.map((seed) => Array.from({
+    length: o.samples
+  }, (_, copy) => createRandom(mixSeed(seed, copy))));
+  const scratch = {
+    prob: new Float64Array(0),
+    order: new Int32Array(0)
+  };
+  const draw = (logits, off, V, t, source, copy) => {
+    if (scratch.prob.length < V) {
+      [scratch.prob, scratch.order] = [
+        new Float64Array(V),
+        new Int32Array(V)
+      ];
     }
-  } finally {
-    state.dispose();
-  }
-  return results.map(distinct);
+    return drawToken(logits, off, V, t, o, randoms[source][copy](), scratch);
+  };
+  const out = await decodeRows(backend, sources, {
+    ...options2,
+    copies: o.samples
+  }, draw);
+  return out.map(distinct);
 }
 function distinct(hs) {
   const seen = /* @__PURE__ */ new Map();
@@ -3373,11 +3337,6 @@ function resolve(o) {
     seed
   };
 }
-function hashIds(ids) {
-  let h = 2166136261;
-  for (const id of ids) h = Math.imul(h ^ id, 16777619);
-  return h >>> 0;
-}
 function createConverter(model, backend) {
   const { meta, config } = model;
   const task = config.task;
@@ -3435,16 +3394,12 @@ function createConverter(model, backend) {
         ]);
       } else if (r.strategy === "beam") {
         const width = o.beamWidth ?? Math.max(4, r.nbest);
-        const { alpha, nbest } = {
-          ...o,
-          ...r
-        };
         out = await beamSearch(backend, sources, {
           maxLength,
           attention: attention3,
           width,
-          alpha,
-          nbest
+          alpha: o.alpha,
+          nbest: r.nbest
         });
       } else {
         out = await sample(backend, sources, {
@@ -3452,7 +3407,8 @@ function createConverter(model, backend) {
           k: o.k,
           p: o.p,
           temperature: o.temperature,
-          seeds: sources.map((s) => mixSeed(r.seed, hashIds(s))),
+          // A word's samples depend on the seed and the word, not on the rest of the batch.
+          seeds: sources.map((s) => mixSeed(r.seed, crc32(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)))),
           samples: r.nbest,
           maxLength,
           attention: attention3
@@ -3464,22 +3420,14 @@ function createConverter(model, backend) {
     for (const j of jobs) j.results = unique.get(j.key).results;
   };
   const pieceResult = (input, piece, j, o) => {
-    if (piece.kind === "pass") {
+    if (piece.kind !== "model") {
+      const pass = piece.kind === "pass";
       return {
         input,
-        kana: piece.text,
+        kana: pass ? piece.text : piece.kana,
         logProb: 0,
         incomplete: false,
-        source: "passthrough"
-      };
-    }
-    if (piece.kind === "letters") {
-      return {
-        input,
-        kana: piece.kana,
-        logProb: 0,
-        incomplete: false,
-        source: "letters"
+        source: pass ? "passthrough" : "letters"
       };
     }
     const [best, ...rest] = j.results;
