@@ -105,7 +105,10 @@ Deno.test("the Deno Deploy bundle starts a server that answers from the bundled 
   const dir = await scratchCopy();
   try {
     const file = await bundle(dir, "deploy/deno_deploy.ts", "deno");
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    // A port that was free a moment ago (the bundle takes its port from PORT).
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (probe.addr as Deno.NetAddr).port;
+    probe.close();
     const child = new Deno.Command(Deno.execPath(), {
       // Only the network: the bundle must not need to read files.
       args: ["run", `--allow-net=127.0.0.1:${port},0.0.0.0:${port}`, "--allow-env", file],
