@@ -88,6 +88,16 @@ export interface RunResult {
 const CHECKPOINT = "checkpoint.safetensors";
 const BEST = "best.safetensors";
 
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
 /** A float32 scalar tensor. */
 const scalar = (x: number) => new ort.Tensor("float32", Float32Array.of(x), []);
 
@@ -261,6 +271,12 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
   // -- config and state: fresh, or from the checkpoint ------------------------------------
   let c = opts.config;
   let ckpt: Checkpoint | null = null;
+  if (!opts.resume && await exists(`${dir}/${CHECKPOINT}`)) {
+    throw new RangeError(
+      `Run directory "${dir}" already holds a checkpoint; resume it with --resume, or choose ` +
+        `another --out`,
+    );
+  }
   if (opts.resume) {
     ckpt = await loadCheckpoint(`${dir}/${CHECKPOINT}`);
     c = resumeConfig(ckpt.config, opts.config, opts.explicit ?? new Set());
@@ -277,10 +293,13 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
     variants: c.variants,
     kinds: c.trainKinds,
   });
+  // Early stopping watches the loss of the kinds trained on; untrained kinds (romaji when
+  // training without it) are only decoded and scored.
+  const lossKinds = c.validKinds.filter((k) => c.trainKinds.includes(k));
   const validLoss = encodeExamples(opts.data.valid, {
     ...limits,
     variants: "top",
-    kinds: c.validKinds,
+    kinds: lossKinds.length > 0 ? lossKinds : c.validKinds,
     taskKinds: c.trainKinds,
   });
   if (train.items.length === 0) {
@@ -437,6 +456,9 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
           loss: (loop.epochLoss / loop.epochTokens).toFixed(4),
           "tok/s": (tokensNow / secs).toFixed(0),
           lr: lr.toExponential(2),
+          ...(c.taskWeighting === "learned"
+            ? { w: Object.values(taskWeights()).map((x) => x.toFixed(2)).join("/") }
+            : {}),
         });
         if (performance.now() - lastSave > c.checkpointMinutes * 60_000) {
           loop.seconds += (performance.now() - lastSave) / 1000;

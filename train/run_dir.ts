@@ -27,7 +27,8 @@ export interface EpochRecord {
   lr: number;
   /** Mean training loss per target token (as the step reports it, smoothing included). */
   trainLoss: number;
-  /** Mean validation cross-entropy per target token (no smoothing, no dropout). */
+  /** Mean validation cross-entropy per target token (no smoothing, no dropout), over the
+   * validated kinds that are also trained (all validated kinds if none is). */
   validLoss: number;
   /** Share of validation target tokens predicted right under teacher forcing. */
   validTokenAccuracy: number;
