@@ -2,11 +2,12 @@
  * The app both edge entries serve: the HTTP handler with the models and the page carried in
  * the bundle itself, so that nothing is read from a file system at the edge.
  *
- * The files are brought in by `import(…, { with: { type: "bytes" | "text" } })`. Deno runs
- * that with `--unstable-raw-imports`, and `deno bundle --unstable-raw-imports` inlines each
- * file into the one JavaScript file that is deployed (as base64, decoded on first use). The
- * imports are dynamic so that type checking does not need the flag, the model files need not
- * exist to check the code, and a model is decoded only when a request first needs it.
+ * Each entry lists its files as `() => import(…, { with: { type: "bytes" | "text" } })`.
+ * Deno runs that with `--unstable-raw-imports`, and `deno bundle --unstable-raw-imports`
+ * inlines each file into the one JavaScript file that is deployed (as base64, decoded on first
+ * use). The imports are dynamic so that type checking needs no flag, the model files need not
+ * exist to check the code, and a model is decoded only when a request first needs it. They
+ * sit in the entries, as literals, so that each entry bundles only the models it names.
  *
  * @module
  */
@@ -14,6 +15,19 @@
 import type { Hono } from "hono";
 import { type Converter, loadConverter, type LoadOptions } from "../infer/converter.ts";
 import { type Asset, createApp, type Limits } from "../infer/http.ts";
+
+/** A file brought in by a dynamic import with a `bytes` or `text` attribute. */
+export type Embedded<T> = () => Promise<{ default: T }>;
+
+/** What an entry carries. */
+export interface EdgeFiles {
+  /** Model files by name, e.g. `{ c2k: () => import("../models/c2k.safetensors", …) }`. */
+  models: Record<string, Embedded<Uint8Array>>;
+  /** web/index.html as text. */
+  html: Embedded<string>;
+  /** web/dist/app.js as text. */
+  script: Embedded<string>;
+}
 
 /** Options of {@link createEdgeApp}. */
 export interface EdgeOptions {
@@ -25,45 +39,32 @@ export interface EdgeOptions {
   corsOrigins?: "*" | string[];
 }
 
-// One literal import per file, so that the bundler can see and inline each.
-const files = {
-  c2k: () => import("../models/c2k.safetensors", { with: { type: "bytes" } }),
-  p2k: () => import("../models/p2k.safetensors", { with: { type: "bytes" } }),
-  html: () => import("../web/index.html", { with: { type: "text" } }),
-  script: () => import("../web/dist/app.js", { with: { type: "text" } }),
-};
-
-function bytes(name: "c2k" | "p2k"): () => Promise<Uint8Array> {
-  return async () => (await files[name]()).default as Uint8Array;
-}
-
 /**
  * Creates the edge app: `/v1/*`, `/healthz`, the page at `/` and the model files it fetches.
  *
+ * @param files The embedded models and page.
  * @param options Loading options, limits and CORS origins.
  * @returns The Hono app; models load on first use.
+ * @throws {TypeError} When no model is given.
  */
-export function createEdgeApp(options: EdgeOptions = {}): Hono {
-  const model = (name: "c2k" | "p2k") => async (): Promise<Converter> =>
-    loadConverter(await bytes(name)(), options.load);
+export function createEdgeApp(files: EdgeFiles, options: EdgeOptions = {}): Hono {
   const html: Asset = {
-    body: async () => (await files.html()).default as string,
+    body: async () => (await files.html()).default,
     type: "text/html; charset=utf-8",
   };
   const assets: Record<string, Asset> = {
     "/": html,
     "/index.html": html,
     "/app.js": {
-      body: async () => (await files.script()).default as string,
+      body: async () => (await files.script()).default,
       type: "text/javascript; charset=utf-8",
     },
-    "/models/c2k.safetensors": { body: bytes("c2k"), type: "application/octet-stream" },
-    "/models/p2k.safetensors": { body: bytes("p2k"), type: "application/octet-stream" },
   };
-  return createApp({
-    models: { c2k: model("c2k"), p2k: model("p2k") },
-    limits: options.limits,
-    corsOrigins: options.corsOrigins,
-    assets,
-  });
+  const models: Record<string, () => Promise<Converter>> = {};
+  for (const [name, file] of Object.entries(files.models)) {
+    const bytes = async () => (await file()).default;
+    assets[`/models/${name}.safetensors`] = { body: bytes, type: "application/octet-stream" };
+    models[name] = async () => loadConverter(await bytes(), options.load);
+  }
+  return createApp({ models, limits: options.limits, corsOrigins: options.corsOrigins, assets });
 }

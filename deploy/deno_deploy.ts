@@ -20,7 +20,14 @@
 
 import { createEdgeApp } from "./_edge_app.ts";
 
-const app = createEdgeApp();
+const app = createEdgeApp({
+  models: {
+    c2k: () => import("../models/c2k.safetensors", { with: { type: "bytes" } }),
+    p2k: () => import("../models/p2k.safetensors", { with: { type: "bytes" } }),
+  },
+  html: () => import("../web/index.html", { with: { type: "text" } }),
+  script: () => import("../web/dist/app.js", { with: { type: "text" } }),
+});
 
 // Deno Deploy chooses the address itself; elsewhere PORT (default 8000) picks the port.
 Deno.serve({ port: Number(Deno.env.get("PORT") ?? 8000) }, app.fetch);
