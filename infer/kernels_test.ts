@@ -3,12 +3,17 @@ import { type AttentionShape, createTsKernels, type Kernels, MASKED } from "./ke
 import { seededRandom } from "./_test_model.ts";
 import { createWasmKernels } from "./wasm/kernels.ts";
 
-const wasm = await createWasmKernels();
-const IMPLEMENTATIONS: Kernels[] = [createTsKernels(), ...(wasm ? [wasm] : [])];
+const wasm = await createWasmKernels({ relaxed: false });
+const relaxed = await createWasmKernels();
+const IMPLEMENTATIONS: Kernels[] = [
+  createTsKernels(),
+  ...[wasm, relaxed].filter((k) => k !== null),
+];
 
-Deno.test("createWasmKernels() is available in this runtime", () => {
+Deno.test("createWasmKernels() is available in this runtime, with and without relaxed SIMD", () => {
   assert.ok(wasm, "WebAssembly SIMD should be available in Deno");
   assert.equal(wasm.name, "wasm");
+  assert.equal(relaxed?.name, "wasm-relaxed");
 });
 
 const rand = seededRandom(42);

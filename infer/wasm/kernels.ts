@@ -11,7 +11,7 @@
 import { createHeap, type Heap, memoryStorage } from "../heap.ts";
 import * as ts from "../kernels.ts";
 import type { AttentionShape, Kernels } from "../kernels.ts";
-import { KERNELS_WASM_BASE64 } from "./_kernels_bytes.ts";
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from "./_kernels_bytes.ts";
 
 /** The exports of kernels.wat; pointers are byte offsets, counts are floats. */
 interface Exports {
@@ -47,22 +47,43 @@ interface Exports {
   ): void;
 }
 
-let bytes: Uint8Array | undefined;
-let supported: boolean | undefined;
-let compiled: Promise<WebAssembly.Module> | undefined;
+/** The two builds of kernels.wat: plain SIMD, and relaxed SIMD with fused multiply-adds. */
+export type WasmVariant = "simd" | "relaxed";
+
+const BASE64: Record<WasmVariant, string> = {
+  simd: KERNELS_WASM_BASE64,
+  relaxed: KERNELS_RELAXED_WASM_BASE64,
+};
+const bytes: Partial<Record<WasmVariant, Uint8Array>> = {};
+const valid: Partial<Record<WasmVariant, boolean>> = {};
+const compiled: Partial<Record<WasmVariant, Promise<WebAssembly.Module>>> = {};
 
 /**
  * The assembled module's bytes.
  *
+ * @param variant Which build (default "simd").
  * @returns The bytes (decoded once, then shared).
  */
-export function wasmKernelBytes(): Uint8Array {
-  if (!bytes) {
-    const text = atob(KERNELS_WASM_BASE64);
-    bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+export function wasmKernelBytes(variant: WasmVariant = "simd"): Uint8Array {
+  let b = bytes[variant];
+  if (!b) {
+    const text = atob(BASE64[variant]);
+    b = bytes[variant] = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i);
   }
-  return bytes;
+  return b;
+}
+
+function validates(variant: WasmVariant): boolean {
+  if (valid[variant] === undefined) {
+    try {
+      valid[variant] = typeof WebAssembly === "object" &&
+        WebAssembly.validate(wasmKernelBytes(variant) as Uint8Array<ArrayBuffer>);
+    } catch {
+      valid[variant] = false;
+    }
+  }
+  return valid[variant]!;
 }
 
 /**
@@ -72,21 +93,21 @@ export function wasmKernelBytes(): Uint8Array {
  * @returns True when {@link createWasmKernels} will succeed.
  */
 export function wasmSimdSupported(): boolean {
-  if (supported === undefined) {
-    try {
-      supported = typeof WebAssembly === "object" &&
-        WebAssembly.validate(wasmKernelBytes() as Uint8Array<ArrayBuffer>);
-    } catch {
-      supported = false;
-    }
-  }
-  return supported;
+  return validates("simd");
+}
+
+/** Options of {@link createWasmKernels}. */
+export interface WasmKernelOptions {
+  /** Use fused multiply-adds (relaxed SIMD) where the runtime has them (default true). */
+  relaxed?: boolean;
 }
 
 /**
  * Instantiates the kernels over a fresh memory and heap of their own.
  *
- * @returns The kernels named "wasm", or null where WebAssembly SIMD is unavailable.
+ * @param options Whether relaxed SIMD may be used.
+ * @returns Kernels named "wasm-relaxed" or "wasm", or null where WebAssembly SIMD is
+ *   unavailable.
  * @example Running a kernel on arrays allocated from the kernels' heap
  * ```ts
  * import { createWasmKernels } from "./kernels.ts";
@@ -99,25 +120,36 @@ export function wasmSimdSupported(): boolean {
  * }
  * ```
  */
-export async function createWasmKernels(): Promise<Kernels | null> {
-  if (!wasmSimdSupported()) return null;
+export async function createWasmKernels(options: WasmKernelOptions = {}): Promise<Kernels | null> {
+  const variant: WasmVariant = (options.relaxed ?? true) && validates("relaxed")
+    ? "relaxed"
+    : "simd";
+  if (!validates(variant)) return null;
   let module: WebAssembly.Module;
   try {
-    module = await (compiled ??= WebAssembly.compile(wasmKernelBytes() as Uint8Array<ArrayBuffer>));
+    module = await (compiled[variant] ??= WebAssembly.compile(
+      wasmKernelBytes(variant) as Uint8Array<ArrayBuffer>,
+    ));
   } catch {
-    supported = false;
-    return null;
+    valid[variant] = false;
+    return variant === "relaxed" ? createWasmKernels({ relaxed: false }) : null;
   }
   const memory = new WebAssembly.Memory({ initial: 16 });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  return wrap(instance.exports as unknown as Exports, memory, createHeap(memoryStorage(memory)));
+  const heap = createHeap(memoryStorage(memory));
+  return wrap(
+    variant === "relaxed" ? "wasm-relaxed" : "wasm",
+    instance.exports as unknown as Exports,
+    memory,
+    heap,
+  );
 }
 
 /** Columns per packed weight panel, as $linear in kernels.wat reads them. */
 const PANEL = 16;
 const panels = (d: number) => Math.ceil(d / PANEL);
 
-function wrap(e: Exports, memory: WebAssembly.Memory, heap: Heap): Kernels {
+function wrap(name: string, e: Exports, memory: WebAssembly.Memory, heap: Heap): Kernels {
   const ptr = (a: Float32Array): number => {
     if (a.buffer !== memory.buffer) {
       throw new RangeError(
@@ -127,7 +159,7 @@ function wrap(e: Exports, memory: WebAssembly.Memory, heap: Heap): Kernels {
     return a.byteOffset;
   };
   return {
-    name: "wasm",
+    name,
     heap,
     packedSize: (n, d) => n * panels(d) * PANEL,
     pack(dst, w, n, d) {
