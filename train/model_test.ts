@@ -11,6 +11,7 @@ import { plainOptions, TINY_BATCH, tinyConfig } from "./_tiny.ts";
 import type { Tensor } from "./onnx/graph.ts";
 import { initParams } from "./init.ts";
 import { makeRng } from "./rng.ts";
+import { makeDropout } from "./dropout.ts";
 
 const b = TINY_BATCH;
 
@@ -27,7 +28,9 @@ Deno.test("the whole model's gradient matches finite differences on a tiny confi
   for (const activation of ["relu", "gelu"] as const) {
     for (const taskWeighting of ["fixed", "learned"] as const) {
       const c = tinyConfig({ activation });
-      const o = plainOptions({ labelSmoothing: 0.1, taskWeighting });
+      // Dropout in two of the four variants: its mask is fixed by the seed input.
+      const dropout = taskWeighting === "learned" ? 0.2 : 0;
+      const o = plainOptions({ labelSmoothing: 0.1, taskWeighting, dropout });
       const specs = tensorSpecs(c);
       const init = initParams(c, 3);
       const rng = makeRng(5);
@@ -42,14 +45,16 @@ Deno.test("the whole model's gradient matches finite differences on a tiny confi
         { name: "task_s", shape: [2], data: [0.3, -0.2] },
         { name: "task_w", shape: [2], data: [1, 0.5] },
         ...batchChecks(),
+        { name: "seed", shape: [], data: [17], fixed: true },
       ];
       const n = specs.length;
       const { maxError, checked } = await gradCheck(inputs, (g: Graph, xs: Tensor[]) => {
         // Re-declare the symbolic sizes the model needs from the batch inputs.
-        const [src, tgtIn, tgtOut, task] = xs.slice(n + 2);
+        const [src, tgtIn, tgtOut, task, seed] = xs.slice(n + 2);
         defineDims(g, src, tgtIn);
         const P = lookup(xs.slice(0, n));
-        return objective(g, c, P, { src, tgtIn, tgtOut, task }, xs[n], xs[n + 1], o).loss;
+        const drop = dropout > 0 ? makeDropout(g, dropout, seed, 1000) : undefined;
+        return objective(g, c, P, { src, tgtIn, tgtOut, task }, xs[n], xs[n + 1], o, drop).loss;
       }, { samples: 4, seed: 11 });
       assert.ok(checked > 100);
       assert.ok(maxError < 1e-6, `${activation}/${taskWeighting}: gradient error ${maxError}`);

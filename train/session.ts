@@ -38,6 +38,33 @@ export interface Session {
   release(): Promise<void>;
 }
 
+/**
+ * Whether onnxruntime-node's CUDA provider library sits next to its binding: false when the
+ * package was installed without the GPU binaries; undefined when the location is unknown.
+ */
+function cudaLibraryPresent(): boolean | undefined {
+  const exists = (url: URL) => {
+    try {
+      Deno.statSync(url);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    const dist = new URL(".", import.meta.resolve("onnxruntime-node"));
+    const arch = Deno.build.arch === "aarch64" ? "arm64" : "x64";
+    const dir = new URL(`../bin/napi-v6/${Deno.build.os}/${arch}/`, dist);
+    if (!exists(dir)) return undefined;
+    const lib = Deno.build.os === "windows"
+      ? "onnxruntime_providers_cuda.dll"
+      : "libonnxruntime_providers_cuda.so";
+    return exists(new URL(lib, dir));
+  } catch {
+    return undefined;
+  }
+}
+
 function baseOptions(threads: number): ort.InferenceSession.SessionOptions {
   return {
     graphOptimizationLevel: "all",
@@ -85,6 +112,8 @@ export async function createSession(
     let reason: string;
     if (!cuda) {
       reason = "this onnxruntime-node build has no CUDA execution provider";
+    } else if (cudaLibraryPresent() === false) {
+      reason = "onnxruntime-node was installed without its CUDA provider library";
     } else {
       try {
         const s = await ort.InferenceSession.create(model, {

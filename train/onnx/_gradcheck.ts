@@ -20,6 +20,8 @@ export interface CheckInput {
   data?: number[];
   /** "int64" inputs are not differentiated. */
   dtype?: "float64" | "int64" | "bool";
+  /** A float64 input that is not differentiated (e.g. a seed). */
+  fixed?: boolean;
 }
 
 /** Result of {@link gradCheck}. */
@@ -80,7 +82,7 @@ export async function gradCheck(
   const loss = reduceSum(g, mul(g, y, w), [...yShape.keys()]);
   g.output(loss, "loss");
   const floats = inputs.map((p, i) => ({ p, i })).filter(({ p }) =>
-    (p.dtype ?? "float64") === "float64"
+    (p.dtype ?? "float64") === "float64" && !p.fixed
   );
   const grads = gradients(g, loss, floats.map(({ i }) => xs[i]));
   grads.forEach((t, k) => g.output(t, `grad.${floats[k].p.name}`));
