@@ -247,12 +247,6 @@ export function validateTrainConfig(c: TrainConfig): void {
       `Invalid config: "dModel" ${c.dModel} must be divisible by "heads" ${c.heads}`,
     );
   }
-  if (c.task === "p2k" && c.trainKinds.includes("romaji")) {
-    throw new RangeError(
-      `Invalid config: "trainKinds" includes "romaji" but task "p2k" has no romaji examples; ` +
-        `use --train-kinds en,phrase`,
-    );
-  }
   if (c.minLr > c.lr) {
     throw new RangeError(`Invalid config: "minLr" ${c.minLr} is above "lr" ${c.lr}`);
   }

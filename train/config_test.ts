@@ -117,11 +117,6 @@ Deno.test("parseTrainArgs() rejects bad lists, weights and combinations", () => 
     '"dModel" 100 must be divisible by "heads" 3',
   );
   throwsWith(
-    () => parseTrainArgs(["--task", "p2k"], noFile),
-    RangeError,
-    'task "p2k" has no romaji',
-  );
-  throwsWith(
     () => parseTrainArgs(["--train-kinds", "en", "--task-weights", "en=0"], noFile),
     RangeError,
     '"taskWeights" are 0 for every trained kind',
