@@ -11,99 +11,6 @@ var __export = (target, all) => {
     __defProp(target, name, { get: all[name], enumerable: true });
 };
 
-// infer/vocab.ts
-function indexOf(vocab) {
-  return new Map(vocab.map((s, i) => [
-    s,
-    i
-  ]));
-}
-var PAD, SOS, EOS, SPECIALS, C2K_SOURCE, VOWELS, CONSONANTS, ARPABET, P2K_SOURCE, KATAKANA, TARGET;
-var init_vocab = __esm({
-  "infer/vocab.ts"() {
-    PAD = 0;
-    SOS = 1;
-    EOS = 2;
-    SPECIALS = [
-      "<pad>",
-      "<s>",
-      "</s>"
-    ];
-    C2K_SOURCE = [
-      ...SPECIALS,
-      ..."abcdefghijklmnopqrstuvwxyz",
-      "'",
-      " "
-    ];
-    VOWELS = [
-      "AA",
-      "AE",
-      "AH",
-      "AO",
-      "AW",
-      "AY",
-      "EH",
-      "ER",
-      "EY",
-      "IH",
-      "IY",
-      "OW",
-      "OY",
-      "UH",
-      "UW"
-    ];
-    CONSONANTS = [
-      "B",
-      "CH",
-      "D",
-      "DH",
-      "F",
-      "G",
-      "HH",
-      "JH",
-      "K",
-      "L",
-      "M",
-      "N",
-      "NG",
-      "P",
-      "R",
-      "S",
-      "SH",
-      "T",
-      "TH",
-      "V",
-      "W",
-      "Y",
-      "Z",
-      "ZH"
-    ];
-    ARPABET = [
-      ...VOWELS.flatMap((v) => [
-        `${v}0`,
-        `${v}1`,
-        `${v}2`
-      ]),
-      ...CONSONANTS
-    ];
-    P2K_SOURCE = [
-      ...SPECIALS,
-      ...ARPABET,
-      " "
-    ];
-    KATAKANA = [
-      ...Array.from({
-        length: 12532 - 12449 + 1
-      }, (_, i) => String.fromCharCode(12449 + i)),
-      "\u30FC"
-    ];
-    TARGET = [
-      ...SPECIALS,
-      ...KATAKANA
-    ];
-  }
-});
-
 // infer/model_spec.ts
 function linear2(prefix, rows, cols) {
   return [
@@ -308,25 +215,23 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
 }
 function topKKernel(vocab) {
   return `
-struct P { rows: u32, n: u32, k: u32, allowFrom: u32, topFrom: u32, eos: u32 }
+struct P { rows: u32, n: u32, k: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> x: array<f32>;              // (rows, n)
 @group(0) @binding(2) var<storage, read_write> ids: array<i32>;      // (rows, k)
-@group(0) @binding(3) var<storage, read_write> logProbs: array<f32>; // (rows, k), then (rows)
+@group(0) @binding(3) var<storage, read_write> logProbs: array<f32>; // (rows, k)
 var<workgroup> row: array<f32, ${vocab}>;
 var<workgroup> bestV: array<f32, ${WG}>;
 var<workgroup> bestI: array<u32, ${WG}>;
 var<workgroup> red: array<f32, ${WG}>;
 
-const NONE = -3.4e38;
-
 fn better(av: f32, ai: u32, bv: f32, bi: u32) -> bool { return av > bv || (av == bv && ai < bi); }
 
-// The largest value of row[first..n) not yet taken, and its id, in bestV[0] / bestI[0].
-fn argmax(li: u32, first: u32) {
-  var v = NONE;
+// The largest remaining value and its id, in bestV[0] / bestI[0].
+fn argmax(li: u32) {
+  var v = -3.4e38;
   var id = 0xffffffffu;
-  for (var c = first + li; c < p.n; c += ${WG}u) {
+  for (var c = li; c < p.n; c += ${WG}u) {
     if (better(row[c], c, v, id)) { v = row[c]; id = c; }
   }
   bestV[li] = v;
@@ -348,11 +253,10 @@ fn main(@builtin(workgroup_id) w: vec3u, @builtin(num_workgroups) nw: vec3u,
   if (r >= p.rows) { return; }
   for (var c = li; c < p.n; c += ${WG}u) { row[c] = x[r * p.n + c]; }
   workgroupBarrier();
-  argmax(li, p.allowFrom);
+  argmax(li);
   let top = bestV[0];
-  workgroupBarrier();
   var s = 0.0;
-  for (var c = p.allowFrom + li; c < p.n; c += ${WG}u) { s += exp(row[c] - top); }
+  for (var c = li; c < p.n; c += ${WG}u) { s += exp(row[c] - top); }
   red[li] = s;
   workgroupBarrier();
   for (var h = ${WG / 2}u; h > 0u; h = h >> 1u) {
@@ -360,16 +264,15 @@ fn main(@builtin(workgroup_id) w: vec3u, @builtin(num_workgroups) nw: vec3u,
     workgroupBarrier();
   }
   let logZ = top + log(red[0]);
-  if (li == 0u) { logProbs[p.rows * p.k + r] = row[p.eos] - logZ; }
   for (var j = 0u; j < p.k; j++) {
-    argmax(li, p.topFrom);
+    if (j > 0u) { argmax(li); }
     let id = bestI[0];
     let value = bestV[0];
     workgroupBarrier();
     if (li == 0u) {
       ids[r * p.k + j] = i32(id);
       logProbs[r * p.k + j] = value - logZ;
-      row[id] = NONE;
+      row[id] = -3.4e38;
     }
     workgroupBarrier();
   }
@@ -1225,11 +1128,7 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
   let stepPlans = [];
   let gatherPlans = [];
   let topPlan;
-  const topK = {
-    k: 1,
-    allowFrom: 0,
-    topFrom: 0
-  };
+  let topK = 1;
   let gatherRows2 = 0;
   let logitsOut = new Float32Array(rows0 * vocab);
   writeInts(device, buffers.rowSrc, rowSrc);
@@ -1462,8 +1361,8 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
       b.top = {
         k,
         ids: alloc("top ids", b.cap * k),
-        logProbs: alloc("top log-probs", b.cap * (k + 1)),
-        read: alloc("read top", b.cap * (2 * k + 1), STAGING)
+        logProbs: alloc("top log-probs", b.cap * k),
+        read: alloc("read top", b.cap * k * 2, STAGING)
       };
     }
     const top = b.top;
@@ -1478,10 +1377,7 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
         params: () => [
           rows,
           vocab,
-          topK.k,
-          topK.allowFrom,
-          topK.topFrom,
-          EOS
+          topK
         ],
         groups: () => spread(rows)
       }
@@ -1534,6 +1430,7 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
   async function step(tokens) {
     checkTokens(tokens);
     const n = rows * vocab;
+    if (rows === 0) return logitsOut.subarray(0, 0);
     submitStep(tokens, (encoder) => {
       encoder.copyBufferToBuffer(buffers.logits, 0, buffers.readLogits, 0, n * 4);
     });
@@ -1544,35 +1441,27 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
       return out;
     });
   }
-  async function stepTopK(tokens, k, options2) {
+  async function stepTopK(tokens, k) {
     checkTokens(tokens);
-    const { allowFrom = 0, topFrom = allowFrom } = options2;
-    if (!Number.isInteger(allowFrom) || allowFrom < 0 || allowFrom >= vocab) {
-      throw new RangeError(`Cannot take the top k: allowFrom must be 0 to ${vocab - 1}, got ${allowFrom}`);
+    if (!Number.isInteger(k) || k < 1 || k > vocab) {
+      throw new RangeError(`Cannot take the top k: k must be 1 to ${vocab}, got ${k}`);
     }
-    if (!Number.isInteger(topFrom) || topFrom < allowFrom || topFrom >= vocab) {
-      throw new RangeError(`Cannot take the top k: topFrom must be ${allowFrom} to ${vocab - 1}, got ${topFrom}`);
-    }
-    if (!Number.isInteger(k) || k < 1 || k > vocab - topFrom) {
-      throw new RangeError(`Cannot take the top k: k must be 1 to ${vocab - topFrom}, got ${k}`);
-    }
+    if (rows === 0) return {
+      ids: new Int32Array(0),
+      logProbs: new Float32Array(0)
+    };
     const plan = topPlanFor(k);
     const top = buffers.top;
-    const n = rows * k;
-    Object.assign(topK, {
-      k,
-      allowFrom,
-      topFrom
-    });
+    const bytes2 = rows * k * 4;
+    topK = k;
     submitStep(tokens, (encoder) => {
       plan.encode(encoder);
-      encoder.copyBufferToBuffer(top.ids, 0, top.read, 0, n * 4);
-      encoder.copyBufferToBuffer(top.logProbs, 0, top.read, n * 4, (n + rows) * 4);
+      encoder.copyBufferToBuffer(top.ids, 0, top.read, 0, bytes2);
+      encoder.copyBufferToBuffer(top.logProbs, 0, top.read, bytes2, bytes2);
     });
-    return await readBack(top.read, (2 * n + rows) * 4, (data) => ({
-      ids: new Int32Array(data, 0, n).slice(),
-      logProbs: new Float32Array(data, n * 4, n).slice(),
-      eos: EOS < allowFrom ? new Float32Array(rows).fill(-Infinity) : new Float32Array(data, 2 * n * 4, rows).slice()
+    return await readBack(top.read, 2 * bytes2, (data) => ({
+      ids: new Int32Array(data, 0, rows * k).slice(),
+      logProbs: new Float32Array(data, bytes2, rows * k).slice()
     }));
   }
   async function select(from) {
@@ -1583,9 +1472,12 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
       }
     }
     const n = from.length;
-    if (n === 0) throw new RangeError("Cannot select rows: none given");
     rowSrc = Int32Array.from(from, (i) => rowSrc[i]);
     gatherRows2 = n;
+    if (n === 0) {
+      rows = 0;
+      return;
+    }
     await guardMemory(model, `Cannot select ${n} rows`, () => {
       const encoder = device.createCommandEncoder();
       if (n > buffers.cap) {
@@ -1625,7 +1517,7 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
   async function crossAttention() {
     checkUsable();
     const out = new Float32Array(rows * srcLen);
-    if (t === 0) return out;
+    if (rows === 0 || t === 0) return out;
     const bytes2 = rows * heads * srcLen * 4;
     const encoder = device.createCommandEncoder();
     encoder.copyBufferToBuffer(sets[current].probs, 0, buffers.readProbs, 0, bytes2);
@@ -1648,8 +1540,8 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
       return rows;
     },
     step: (tokens) => serial(() => step(tokens)),
-    stepTopK: (tokens, k, options2 = {}) => serial(() => stepTopK(tokens, k, options2)),
-    stepArgmax: (tokens, options2 = {}) => serial(async () => (await stepTopK(tokens, 1, options2)).ids),
+    stepTopK: (tokens, k) => serial(() => stepTopK(tokens, k)),
+    stepArgmax: (tokens) => serial(async () => (await stepTopK(tokens, 1)).ids),
     select: (from) => serial(() => select(from)),
     crossAttention: () => serial(crossAttention),
     dispose() {
@@ -1672,7 +1564,6 @@ var SKINNY_MAX, ENCODER_CHUNK_BYTES, STORAGE, STAGING;
 var init_backend = __esm({
   "infer/webgpu/backend.ts"() {
     init_model_spec();
-    init_vocab();
     init_kernels();
     init_plan();
     init_weights();
@@ -1684,8 +1575,95 @@ var init_backend = __esm({
   }
 });
 
+// infer/vocab.ts
+var PAD = 0;
+var SOS = 1;
+var EOS = 2;
+var SPECIALS = [
+  "<pad>",
+  "<s>",
+  "</s>"
+];
+var C2K_SOURCE = [
+  ...SPECIALS,
+  ..."abcdefghijklmnopqrstuvwxyz",
+  "'",
+  " "
+];
+var VOWELS = [
+  "AA",
+  "AE",
+  "AH",
+  "AO",
+  "AW",
+  "AY",
+  "EH",
+  "ER",
+  "EY",
+  "IH",
+  "IY",
+  "OW",
+  "OY",
+  "UH",
+  "UW"
+];
+var CONSONANTS = [
+  "B",
+  "CH",
+  "D",
+  "DH",
+  "F",
+  "G",
+  "HH",
+  "JH",
+  "K",
+  "L",
+  "M",
+  "N",
+  "NG",
+  "P",
+  "R",
+  "S",
+  "SH",
+  "T",
+  "TH",
+  "V",
+  "W",
+  "Y",
+  "Z",
+  "ZH"
+];
+var ARPABET = [
+  ...VOWELS.flatMap((v) => [
+    `${v}0`,
+    `${v}1`,
+    `${v}2`
+  ]),
+  ...CONSONANTS
+];
+var P2K_SOURCE = [
+  ...SPECIALS,
+  ...ARPABET,
+  " "
+];
+var KATAKANA = [
+  ...Array.from({
+    length: 12532 - 12449 + 1
+  }, (_, i) => String.fromCharCode(12449 + i)),
+  "\u30FC"
+];
+var TARGET = [
+  ...SPECIALS,
+  ...KATAKANA
+];
+function indexOf(vocab) {
+  return new Map(vocab.map((s, i) => [
+    s,
+    i
+  ]));
+}
+
 // infer/_decode.ts
-init_vocab();
 function padSources(sources) {
   const srcLen = Math.max(...sources.map((s) => s.length));
   const src = new Int32Array(sources.length * srcLen).fill(PAD);
@@ -1787,7 +1765,6 @@ async function decodeRows(backend, sources, options2, choose) {
 }
 
 // infer/beam.ts
-init_vocab();
 function unwind(f) {
   const tokens = [];
   const attention3 = [];
@@ -2164,7 +2141,6 @@ function createTsKernels() {
 
 // infer/forward.ts
 init_model_spec();
-init_vocab();
 function layoutWeights(c, config, k) {
   const byName = /* @__PURE__ */ new Map();
   const packed = /* @__PURE__ */ new Set();
@@ -2437,37 +2413,101 @@ var KERNELS_WASM_BASE64 = [
   "IBJqIBn9CwQAIBJBEGoiEiATSQ0ACyAVIAhBAnRqIRUgEEEBaiIQIAdJDQALIA9BAWoiDyAJSQ0ACyAO",
   "QQFqIg4gBkkNAAsL"
 ].join("");
+var KERNELS_RELAXED_WASM_BASE64 = [
+  "AGFzbQEAAAABUwlgBn97e3t7fwBgCH9/f39/f39/AGAGf39/f39/AGAHf39/f39/fwBgA39/fwBgAn9/",
+  "AGABewF7YAd/f39/f399AGAOf39/f39/f39/f39/f38AAg8BA2VudgZtZW1vcnkCAAEDDAsAAQIDBAUG",
+  "BQUHCAdBBwZsaW5lYXIAAwNhZGQABARyZWx1AAUEZ2VsdQAHB3NvZnRtYXgACApsYXllcl9ub3JtAAkJ",
+  "YXR0ZW50aW9uAAoK/xULxwEAIAVBEE8EQCAAIAH9CwQAIAAgAv0LBBAgACAD/QsEICAAIAT9CwQwDwsC",
+  "QCAFQQRJDQAgACAB/QsEACACIQEgAEEQaiEAIAVBBGshBSAFQQRJDQAgACAB/QsEACADIQEgAEEQaiEA",
+  "IAVBBGshBSAFQQRJDQAgACAB/QsEACAEIQEgAEEQaiEAIAVBBGshBQsgBUEASwRAIAAgAf0fADgCAAsg",
+  "BUEBSwRAIAAgAf0fATgCBAsgBUECSwRAIAAgAf0fAjgCCAsLgwIBDXsgAwRAIAP9AAQAIQggA/0ABBAh",
+  "CSAD/QAEICEKIAP9AAQwIQsgCCEMIAkhDSAKIQ4gCyEPCyAEBEADQCAC/QAEACEQIAL9AAQQIREgAv0A",
+  "BCAhEiAC/QAEMCETIAH9CQIAIRQgFCAQIAj9hQIhCCAUIBEgCf2FAiEJIBQgEiAK/YUCIQogFCATIAv9",
+  "hQIhCyABIAVq/QkCACEUIBQgECAM/YUCIQwgFCARIA39hQIhDSAUIBIgDv2FAiEOIBQgEyAP/YUCIQ8g",
+  "AkHAAGohAiABQQRqIQEgBEEBayIEDQALCyAAIAggCSAKIAsgBxAAIAAgBmogDCANIA4gDyAHEAALwQIB",
+  "CXsgAwRAIAP9AAQAIQYgA/0ABBAhByAD/QAEICEIIAP9AAQwIQkLAkADQCAEQQJJDQEgAf0JAgAhDiAO",
+  "IAL9AAQAIAb9hQIhBiAOIAL9AAQQIAf9hQIhByAOIAL9AAQgIAj9hQIhCCAOIAL9AAQwIAn9hQIhCSAB",
+  "/QkCBCEOIA4gAv0ABEAgCv2FAiEKIA4gAv0ABFAgC/2FAiELIA4gAv0ABGAgDP2FAiEMIA4gAv0ABHAg",
+  "Df2FAiENIAJBgAFqIQIgAUEIaiEBIARBAmshBAwACwsgBARAIAH9CQIAIQ4gDiAC/QAEACAG/YUCIQYg",
+  "DiAC/QAEECAH/YUCIQcgDiAC/QAEICAI/YUCIQggDiAC/QAEMCAJ/YUCIQkLIAAgBiAK/eQBIAcgC/3k",
+  "ASAIIAz95AEgCSAN/eQBIAUQAAvTAQEJfyAFQQJ0IQsgBkECdCEMIAVBBnQhDQNAIAdBIGogBCAHQSBq",
+  "IARJGyEIIAIhDkEAIQoDQCADIApBAnRqQQAgAxshDyAHIQkCQANAIAlBAmogCEsNASAAIAkgDGxqIApB",
+  "AnRqIAEgCSALbGogDiAPIAUgCyAMIAYgCmsQASAJQQJqIQkMAAsLIAkgCEkEQCAAIAkgDGxqIApBAnRq",
+  "IAEgCSALbGogDiAPIAUgBiAKaxACCyAOIA1qIQ4gCkEQaiIKIAZJDQALIAgiByAESQ0ACwtAAQF/IAAg",
+  "AkECdGohAwJAA0AgACADTw0BIAAgAP0ABAAgAf0ABAD95AH9CwQAIABBEGohACABQRBqIQEMAAsLC0UB",
+  "AX8gACABQQJ0aiECAkADQCAAIAJPDQEgACAA/QAEAP0MAAAAAAAAAAAAAAAAAAAAAP3pAf0LBAAgAEEQ",
+  "aiEADAALCwubAwEEeyAA/QwAAK7CAACuwgAArsIAAK7C/UYhBCAA/QwAAK7CAACuwgAArsIAAK7C/ekB",
+  "IQAgAP0MAACwQgAAsEIAALBCAACwQv3oASEAIAD9DDuquD87qrg/O6q4PzuquD/95gH9aiEBIAAgAf0M",
+  "AIAxPwCAMT8AgDE/AIAxP/3mAf3lASAB/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIQL9DGdpUDlnaVA5",
+  "Z2lQOWdpUDkhAyADIAL95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEhAyADIAL95gH9DAiJCDwIiQg8CIkI",
+  "PAiJCDz95AEhAyADIAL95gH9DMGpKj3BqSo9wakqPcGpKj395AEhAyADIAL95gH9DKqqKj6qqio+qqoq",
+  "PqqqKj795AEhAyADIAL95gH9DAAAAD8AAAA/AAAAPwAAAD/95AEhAyADIAL95gEgAv3mASAC/eQB/QwA",
+  "AIA/AACAPwAAgD8AAIA//eQBIQMgBCADIAH9+AH9DH8AAAB/AAAAfwAAAH8AAAD9rgFBF/2rAf3mAf1O",
+  "C84BAgF/AnsgACABQQJ0aiECAkADQCAAIAJPDQEgAP0ABAAhA/0MKkLMPypCzD8qQsw/KkLMPyAD/QwT",
+  "Jzc9Eyc3PRMnNz0TJzc9IAMgAyAD/eYB/eYB/eYB/eQB/eYBIQQgAP0MAAAAPwAAAD8AAAA/AAAAPyAD",
+  "/eYB/QwAAABAAAAAQAAAAEAAAABA/QwAAABAAAAAQAAAAEAAAABAIAQQBv0MAACAPwAAgD8AAIA/AACA",
+  "P/3kAf3nAf3lAf3mAf0LBAAgAEEQaiEADAALCwuZAgQBfwJ9A3sBf0MAAID/IQMgACEIIAEhAgJAA0Ag",
+  "AkUNASADIAgqAgCXIQMgCEEEaiEIIAJBAWshAgwACwsgA/0TIQcgACEIIAEhAgJAA0AgAkEESQ0BIAj9",
+  "AAQAIAf95QEQBiEFIAggBf0LBAAgBiAF/eQBIQYgCEEQaiEIIAJBBGshAgwACwsgBv0fACAG/R8BkiAG",
+  "/R8CIAb9HwOSkiEEAkADQCACRQ0BIAgqAgAgA5P9ExAGIQUgCCAF/R8AOAIAIAQgBf0fAJIhBCAIQQRq",
+  "IQggAkEBayECDAALC0MAAIA/IASVIQQgACEIIAEhAgJAA0AgAkUNASAIIAgqAgAgBJQ4AgAgCEEEaiEI",
+  "IAJBAWshAgwACwsLxQIEA38CewJ9AnsgBUECdCEJAkADQCAHIARPDQH9DAAAAAAAAAAAAAAAAAAAAAAh",
+  "CkEAIQgDQCAKIAEgCGr9AAQA/eQBIQogCEEQaiIIIAlJDQALIAr9HwAgCv0fAZIgCv0fAiAK/R8DkpIg",
+  "BbOVIQwgDP0TIQ79DAAAAAAAAAAAAAAAAAAAAAAhCkEAIQgDQCABIAhq/QAEACAO/eUBIQsgCyALIAr9",
+  "hQIhCiAIQRBqIgggCUkNAAtDAACAPyAK/R8AIAr9HwGSIAr9HwIgCv0fA5KSIAWzlSAGkpGVIQ0gDf0T",
+  "IQ9BACEIA0AgACAIaiABIAhq/QAEACAO/eUBIA/95gEgAiAIav0ABAD95gEgAyAIav0ABAD95AH9CwQA",
+  "IAhBEGoiCCAJSQ0ACyABIAlqIQEgACAJaiEAIAdBAWohBwwACwsLwAMDC38BewF9IApBAnQhEyAMQQJ0",
+  "IQxDAACAPyAKs5GVIRogASEVQQAhDgNAQQAhDwNAQQAhEANAIA4gB2wgEGogCSAKbGxBAnQgDyATbGoh",
+  "FCAAIBRqIRggAiAUaiEUIA4gC2xBAnQgDyATbGohFiAFIA4gDWxBAnRqQQAgBRshF0EAIREDQP0MAAAA",
+  "AAAAAAAAAAAAAAAAACEZQQAhEgNAIBkgFCASav0ABAAgAyAWaiARIAxsIBJqav0ABAD95gH95AEhGSAS",
+  "QRBqIhIgE0kNAAsgFSARQQJ0aiAaIBn9HwAgGf0fAZIgGf0fAiAZ/R8DkpKUIBcEfSAXIBFBAnRqKgIA",
+  "BUMAAAAAC5I4AgAgEUEBaiIRIAhJDQALIBUgCBAIQQAhEgNA/QwAAAAAAAAAAAAAAAAAAAAAIRlBACER",
+  "A0AgGSAVIBFBAnRq/QkCACAEIBZqIBEgDGwgEmpq/QAEAP3mAf3kASEZIBFBAWoiESAISQ0ACyAYIBJq",
+  "IBn9CwQAIBJBEGoiEiATSQ0ACyAVIAhBAnRqIRUgEEEBaiIQIAdJDQALIA9BAWoiDyAJSQ0ACyAOQQFq",
+  "Ig4gBkkNAAsL"
+].join("");
 
 // infer/wasm/kernels.ts
-var bytes;
-var supported;
-var compiled;
-function wasmKernelBytes() {
-  if (!bytes) {
-    const text = atob(KERNELS_WASM_BASE64);
-    bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+var BASE64 = {
+  simd: KERNELS_WASM_BASE64,
+  relaxed: KERNELS_RELAXED_WASM_BASE64
+};
+var bytes = {};
+var valid = {};
+var compiled = {};
+function wasmKernelBytes(variant = "simd") {
+  let b = bytes[variant];
+  if (!b) {
+    const text = atob(BASE64[variant]);
+    b = bytes[variant] = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i);
   }
-  return bytes;
+  return b;
 }
-function wasmSimdSupported() {
-  if (supported === void 0) {
+function validates(variant) {
+  if (valid[variant] === void 0) {
     try {
-      supported = typeof WebAssembly === "object" && WebAssembly.validate(wasmKernelBytes());
+      valid[variant] = typeof WebAssembly === "object" && WebAssembly.validate(wasmKernelBytes(variant));
     } catch {
-      supported = false;
+      valid[variant] = false;
     }
   }
-  return supported;
+  return valid[variant];
 }
-async function createWasmKernels() {
-  if (!wasmSimdSupported()) return null;
+function wasmSimdSupported() {
+  return validates("simd");
+}
+async function createWasmKernels(options2 = {}) {
+  const variant = (options2.relaxed ?? true) && validates("relaxed") ? "relaxed" : "simd";
+  if (!validates(variant)) return null;
   let module;
   try {
-    module = await (compiled ??= WebAssembly.compile(wasmKernelBytes()));
+    module = await (compiled[variant] ??= WebAssembly.compile(wasmKernelBytes(variant)));
   } catch {
-    supported = false;
-    return null;
+    valid[variant] = false;
+    return variant === "relaxed" ? createWasmKernels({
+      relaxed: false
+    }) : null;
   }
   const memory = new WebAssembly.Memory({
     initial: 16
@@ -2477,11 +2517,12 @@ async function createWasmKernels() {
       memory
     }
   });
-  return wrap(instance.exports, memory, createHeap(memoryStorage(memory)));
+  const heap = createHeap(memoryStorage(memory));
+  return wrap(variant === "relaxed" ? "wasm-relaxed" : "wasm", instance.exports, memory, heap);
 }
 var PANEL = 16;
 var panels = (d) => Math.ceil(d / PANEL);
-function wrap(e, memory, heap) {
+function wrap(name, e, memory, heap) {
   const ptr = (a) => {
     if (a.buffer !== memory.buffer) {
       throw new RangeError("Cannot run a wasm kernel on an array outside its memory; allocate it with kernels.heap (and re-view it after the heap grows)");
@@ -2489,7 +2530,7 @@ function wrap(e, memory, heap) {
     return a.byteOffset;
   };
   return {
-    name: "wasm",
+    name,
     heap,
     packedSize: (n, d) => n * panels(d) * PANEL,
     pack(dst, w, n, d) {
@@ -2931,7 +2972,6 @@ function readModel(bytes2) {
 }
 
 // infer/normalize.ts
-init_vocab();
 var LETTER_NAMES = {
   a: "\u30A8\u30FC",
   b: "\u30D3\u30FC",
@@ -3166,7 +3206,6 @@ function encodeSource(symbols, index, maxSrcLen, input) {
 }
 
 // infer/sample.ts
-init_vocab();
 function createRandom(seed) {
   let a = seed >>> 0;
   return () => {
@@ -3272,7 +3311,6 @@ function distinct(hs) {
 }
 
 // infer/converter.ts
-init_vocab();
 var IncompleteConversionError = class extends Error {
   /** The cut conversion, as it would have been returned. */
   conversion;
