@@ -13,7 +13,9 @@ import type { Graph, Tensor } from "./onnx/graph.ts";
 
 /** Per-step scalars shared by every parameter update. */
 export interface AdamWScalars {
+  /** β1 as a constant. */
   beta1: Tensor;
+  /** β2 as a constant. */
   beta2: Tensor;
   /** (1 − β1)·clip scale. */
   c1: Tensor;
@@ -29,15 +31,21 @@ export interface AdamWScalars {
 
 /** Hyper-parameters of {@link adamwScalars}. */
 export interface AdamWConfig {
+  /** First-moment decay. */
   beta1: number;
+  /** Second-moment decay. */
   beta2: number;
+  /** Denominator epsilon. */
   eps: number;
+  /** Decoupled weight decay (0 = none). */
   weightDecay: number;
 }
 
 /**
  * The per-step scalars from the learning rate, the 1-based step and the clip scale.
  *
+ * @param g the graph
+ * @param cfg hyper-parameters
  * @param lr scalar tensor
  * @param step scalar tensor, 1 for the first update
  * @param clipScale scalar tensor multiplying the gradients (1 when not clipping)
@@ -72,6 +80,12 @@ export function adamwScalars(
 /**
  * One parameter's update.
  *
+ * @param g the graph
+ * @param k the step's scalars
+ * @param p parameter
+ * @param grad its gradient (unclipped: the clip scale is in k)
+ * @param m first moment
+ * @param v second moment
  * @param decayed whether weight decay applies to this parameter
  * @param names output names for the new parameter and moments (fresh names by default)
  * @returns the new parameter and moments

@@ -48,7 +48,9 @@ export const BENCH_OPTIONS: StepOptions = {
 export interface StepBench {
   /** Rows, source and target lengths of the batch. */
   batch: number;
+  /** Source length S. */
   srcLen: number;
+  /** Target length T. */
   tgtLen: number;
   /** Median seconds per train step. */
   stepSeconds: number;

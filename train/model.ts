@@ -24,7 +24,7 @@ import { maskFill } from "./onnx/ops/where.ts";
 /** LayerNorm epsilon of the model spec. */
 export const LN_EPS = 1e-5;
 /** The value masked attention scores are set to before the softmax. */
-export const MASKED = -1e9;
+export const MASKED: number = -1e9;
 
 /** Parameter lookup by `tensorSpecs()` name. */
 export type Params = (name: string) => Tensor;

@@ -42,8 +42,11 @@ export interface StepOptions {
   dropout: number;
   /** Decoupled weight decay (AdamW) on the `*.w` matrices. */
   weightDecay: number;
+  /** Adam's first-moment decay. */
   beta1: number;
+  /** Adam's second-moment decay. */
   beta2: number;
+  /** Adam's denominator epsilon. */
   eps: number;
   /** Global gradient-norm clip; 0 turns it off. */
   clipNorm: number;
@@ -107,9 +110,13 @@ export function validateStepOptions(o: StepOptions): void {
 
 /** The batch inputs of both graphs. */
 export interface BatchInputs {
+  /** Source ids, int64 (B, S). */
   src: Tensor;
+  /** Decoder inputs, int64 (B, T), SOS first. */
   tgtIn: Tensor;
+  /** Decoder targets, int64 (B, T), PAD where nothing is scored. */
   tgtOut: Tensor;
+  /** Task id per row, int64 (B). */
   task: Tensor;
 }
 

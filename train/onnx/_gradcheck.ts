@@ -14,7 +14,9 @@ import { reduceSum } from "./ops/reduce.ts";
 
 /** One input of a checked function. */
 export interface CheckInput {
+  /** Graph input name. */
   name: string;
+  /** Fixed shape. */
   shape: number[];
   /** Float64 values (random normal by default) or int64 values for an index input. */
   data?: number[];

@@ -20,7 +20,9 @@ export type FloatType = "float32" | "float64";
 
 /** A value in a graph: its name, element type and (possibly symbolic) shape. */
 export interface Tensor {
+  /** The value's name in the graph. */
   readonly name: string;
+  /** Element type. */
   readonly dtype: DType;
   /** Static shape; strings are symbolic sizes ("B", "T", "B*T"). */
   readonly shape: readonly Dim[];
@@ -34,8 +36,11 @@ export type Backward = (gOut: (Tensor | null)[], needs: boolean[]) => (Tensor | 
 
 /** One differentiable operation as recorded on the tape. */
 export interface TapeEntry {
+  /** The operation's inputs. */
   inputs: Tensor[];
+  /** The operation's outputs. */
   outputs: Tensor[];
+  /** Its gradient rule. */
   backward: Backward;
 }
 

@@ -31,8 +31,11 @@ export type Dim = number | string;
 
 /** A constant tensor: raw little-endian bytes with dims and element type. */
 export interface TensorData {
+  /** Tensor name. */
   name: string;
+  /** Element type. */
   dtype: DType;
+  /** Fixed dims. */
   dims: number[];
   /** Little-endian element bytes, dims.reduce(*) elements. */
   raw: Uint8Array;
@@ -49,32 +52,47 @@ export type AttrValue =
 
 /** One graph node. */
 export interface NodeData {
+  /** Operator type, e.g. "MatMul". */
   op: string;
+  /** Operator domain; "" or absent = ai.onnx. */
   domain?: string;
+  /** Optional node name. */
   name?: string;
+  /** Input value names ("" for an omitted optional input). */
   inputs: string[];
+  /** Output value names. */
   outputs: string[];
+  /** Attributes by name. */
   attrs: Record<string, AttrValue>;
 }
 
 /** A graph input or output's name, element type and shape. */
 export interface ValueInfo {
+  /** Value name. */
   name: string;
+  /** Element type. */
   dtype: DType;
+  /** Shape; strings are symbolic sizes. */
   shape: Dim[];
 }
 
 /** Everything `encodeModel` writes. */
 export interface ModelData {
+  /** Nodes in topological order. */
   nodes: NodeData[];
+  /** Graph inputs. */
   inputs: ValueInfo[];
+  /** Graph outputs. */
   outputs: ValueInfo[];
+  /** Constant tensors. */
   initializers: TensorData[];
   /** Opset of the default domain, e.g. 18. */
   opset: number;
   /** Extra domains, e.g. { "com.microsoft": 1 }. */
   domains?: Record<string, number>;
+  /** GraphProto name ("main" by default). */
   graphName?: string;
+  /** producer_name ("e2k" by default). */
   producer?: string;
 }
 

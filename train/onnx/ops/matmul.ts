@@ -12,8 +12,11 @@ import { reduceSumRaw } from "./_broadcast.ts";
 
 /** Options of {@link matmul}: C = alpha · op(A) · op(B). */
 export interface MatMulOptions {
+  /** Use Aᵀ (last two axes swapped). */
   transA?: boolean;
+  /** Use Bᵀ (last two axes swapped). */
   transB?: boolean;
+  /** Scale of the product (1 by default). */
   alpha?: number;
 }
 
@@ -58,6 +61,10 @@ function matmulRaw(g: Graph, a: Tensor, b: Tensor, o: Required<MatMulOptions>): 
  * Gradients (G = dC): without transposes dA = α G Bᵀ, dB = α Aᵀ G; with transB dA = α G B,
  * dB = α Gᵀ A; with transA dA = α B Gᵀ, dB = α A G; with both dA = α Bᵀ Gᵀ, dB = α Gᵀ Aᵀ.
  *
+ * @param g the graph
+ * @param a left operand (..., M, K) or (..., K, M) with transA
+ * @param b right operand (..., K, N) or (..., N, K) with transB
+ * @param opts transposes and scale
  * @throws {RangeError} if the operands' ranks differ or are below 2
  * @returns the product
  */
@@ -92,6 +99,11 @@ export function matmul(g: Graph, a: Tensor, b: Tensor, opts: MatMulOptions = {})
  * y = x @ w + b for 2-D x (N, in), w (in, out), b (out): one Gemm.
  * Gradients: dx = G wᵀ and dw = xᵀ G (each one Gemm with a transpose flag), db = Σ_rows G.
  *
+ * @param g the graph
+ * @param x input (N, in)
+ * @param w weight (in, out)
+ * @param b bias (out), or null
+ * @throws {RangeError} if x or w is not 2-D
  * @returns y (N, out)
  */
 export function linear(g: Graph, x: Tensor, w: Tensor, b: Tensor | null): Tensor {
