@@ -183,7 +183,7 @@ for (const k of IMPLEMENTATIONS) {
   });
 
   Deno.test(`${k.name} attention() matches naive attention over strided keys with a mask`, () => {
-    for (const [heads, dh] of [[2, 4], [4, 8], [3, 5]]) {
+    for (const [heads, dh] of [[2, 4], [4, 8], [3, 5], [2, 16], [1, 36]]) {
       const d = heads * dh, batch = 2, rows = 3, keys = 5, kRowsAlloc = 6;
       // Keys laid out (kRowsAlloc, batch, d) like the decoder's self-attention cache.
       const s: AttentionShape = {

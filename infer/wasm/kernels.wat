@@ -221,15 +221,19 @@
         (local.set $x (i32.add (local.get $x) (i32.const 16)))
         (br $i))))
 
-  ;; exp of each lane (Cephes expf: range reduction by ln 2, degree-6 polynomial, then the
+  ;; exp of each lane (Cephes expf: range reduction by ln 2, a degree-6 polynomial, then the
   ;; exponent bits). About 1 ulp; lanes below -87 give exactly 0, as a masked score must.
+  ;; Rounding x log2(e) by adding and subtracting 1.5 * 2^23 leaves k in the low mantissa bits
+  ;; of t, so t's bits shifted left by 23 are k's exponent field: no float-to-int conversion.
   (func $exp4 (param $x v128) (result v128)
-    (local $k v128) (local $r v128) (local $p v128) (local $keep v128)
+    (local $t v128) (local $k v128) (local $r v128) (local $p v128) (local $keep v128)
     (local.set $keep (f32x4.ge (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
     (local.set $x (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
     (local.set $x (f32x4.min (local.get $x) (v128.const f32x4 88 88 88 88)))
-    (local.set $k (f32x4.nearest
-      (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+    (local.set $t (f32x4.add
+      (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))
+      (v128.const f32x4 12582912 12582912 12582912 12582912)))
+    (local.set $k (f32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
     (local.set $r (f32x4.sub
       (f32x4.sub (local.get $x)
         (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
@@ -252,28 +256,28 @@
       (v128.const f32x4 1 1 1 1)))
     (v128.and (local.get $keep)
       (f32x4.mul (local.get $p)
-        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127))
-          (i32.const 23)))))
+        (i32x4.add (i32x4.shl (local.get $t) (i32.const 23))
+          (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)))))
 
-  ;; x = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), with tanh(u) = 1 - 2 / (exp(2u) + 1)
+  ;; x = 0.5 x (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x^3), computed as the equal
+  ;; x / (1 + exp(-2u)); exp's clamping makes both ends exact (0 and x).
   (func (export "gelu") (param $x i32) (param $n4 i32)
-    (local $end i32) (local $a v128) (local $u v128)
+    (local $end i32) (local $a v128)
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n4) (i32.const 2))))
     (block $done
       (loop $i
         (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
         (local.set $a (v128.load (local.get $x)))
-        ;; 2u = 2 sqrt(2/pi) (a + 0.044715 a^3)
-        (local.set $u (f32x4.mul
-          (v128.const f32x4 1.5957691216 1.5957691216 1.5957691216 1.5957691216)
-          (f32x4.add (local.get $a)
-            (f32x4.mul (v128.const f32x4 0.044715 0.044715 0.044715 0.044715)
-              (f32x4.mul (local.get $a) (f32x4.mul (local.get $a) (local.get $a)))))))
         (v128.store (local.get $x)
-          (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $a))
-            (f32x4.sub (v128.const f32x4 2 2 2 2)
-              (f32x4.div (v128.const f32x4 2 2 2 2)
-                (f32x4.add (call $exp4 (local.get $u)) (v128.const f32x4 1 1 1 1))))))
+          (f32x4.div (local.get $a)
+            (f32x4.add (v128.const f32x4 1 1 1 1)
+              (call $exp4
+                ;; -2u = -2 sqrt(2/pi) (a + 0.044715 a^3)
+                (f32x4.mul
+                  (v128.const f32x4 -1.5957691216 -1.5957691216 -1.5957691216 -1.5957691216)
+                  (f32x4.add (local.get $a)
+                    (f32x4.mul (v128.const f32x4 0.044715 0.044715 0.044715 0.044715)
+                      (f32x4.mul (local.get $a) (f32x4.mul (local.get $a) (local.get $a))))))))))
         (local.set $x (i32.add (local.get $x) (i32.const 16)))
         (br $i))))
 
@@ -380,15 +384,100 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
+  ;; The dot product of nb bytes (a multiple of 16) at a and b. Four accumulators over 64-byte
+  ;; chunks keep several additions in flight instead of waiting on one chain.
+  (func $dot (param $a i32) (param $b i32) (param $nb i32) (result f32)
+    (local $end i32) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local.set $end (i32.add (local.get $a) (local.get $nb)))
+    (block $done64
+      (loop $chunk64
+        (br_if $done64 (i32.gt_u (i32.add (local.get $a) (i32.const 64)) (local.get $end)))
+        (local.set $s0 (f32x4.add (local.get $s0)
+          (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+        (local.set $s1 (f32x4.add (local.get $s1)
+          (f32x4.mul (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b)))))
+        (local.set $s2 (f32x4.add (local.get $s2)
+          (f32x4.mul (v128.load offset=32 (local.get $a)) (v128.load offset=32 (local.get $b)))))
+        (local.set $s3 (f32x4.add (local.get $s3)
+          (f32x4.mul (v128.load offset=48 (local.get $a)) (v128.load offset=48 (local.get $b)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 64)))
+        (local.set $b (i32.add (local.get $b) (i32.const 64)))
+        (br $chunk64)))
+    (block $done16
+      (loop $chunk16
+        (br_if $done16 (i32.ge_u (local.get $a) (local.get $end)))
+        (local.set $s0 (f32x4.add (local.get $s0)
+          (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (br $chunk16)))
+    (local.set $s0 (f32x4.add (f32x4.add (local.get $s0) (local.get $s1))
+      (f32x4.add (local.get $s2) (local.get $s3))))
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
+      (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))
+
+  ;; o[0 .. nb) = sum over j < keys of p[j] * (the nb bytes at v + j*kRow), 64 bytes (four
+  ;; independent accumulators) at a time, then 16. kRow is in bytes.
+  (func $weigh (param $o i32) (param $p i32) (param $v i32) (param $kRow i32) (param $keys i32)
+    (param $nb i32)
+    (local $c i32) (local $j i32) (local $vp i32) (local $pp i32) (local $pj v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (block $done64
+      (loop $chunk64
+        (br_if $done64 (i32.gt_u (i32.add (local.get $c) (i32.const 64)) (local.get $nb)))
+        (local.set $s0 (v128.const f32x4 0 0 0 0)) (local.set $s1 (v128.const f32x4 0 0 0 0))
+        (local.set $s2 (v128.const f32x4 0 0 0 0)) (local.set $s3 (v128.const f32x4 0 0 0 0))
+        (local.set $vp (i32.add (local.get $v) (local.get $c)))
+        (local.set $pp (local.get $p))
+        (local.set $j (local.get $keys))
+        (loop $key
+          (local.set $pj (v128.load32_splat (local.get $pp)))
+          (local.set $s0 (f32x4.add (local.get $s0)
+            (f32x4.mul (local.get $pj) (v128.load (local.get $vp)))))
+          (local.set $s1 (f32x4.add (local.get $s1)
+            (f32x4.mul (local.get $pj) (v128.load offset=16 (local.get $vp)))))
+          (local.set $s2 (f32x4.add (local.get $s2)
+            (f32x4.mul (local.get $pj) (v128.load offset=32 (local.get $vp)))))
+          (local.set $s3 (f32x4.add (local.get $s3)
+            (f32x4.mul (local.get $pj) (v128.load offset=48 (local.get $vp)))))
+          (local.set $vp (i32.add (local.get $vp) (local.get $kRow)))
+          (local.set $pp (i32.add (local.get $pp) (i32.const 4)))
+          (br_if $key (local.tee $j (i32.sub (local.get $j) (i32.const 1)))))
+        (local.set $vp (i32.add (local.get $o) (local.get $c)))
+        (v128.store (local.get $vp) (local.get $s0))
+        (v128.store offset=16 (local.get $vp) (local.get $s1))
+        (v128.store offset=32 (local.get $vp) (local.get $s2))
+        (v128.store offset=48 (local.get $vp) (local.get $s3))
+        (local.set $c (i32.add (local.get $c) (i32.const 64)))
+        (br $chunk64)))
+    (block $done16
+      (loop $chunk16
+        (br_if $done16 (i32.ge_u (local.get $c) (local.get $nb)))
+        (local.set $s0 (v128.const f32x4 0 0 0 0))
+        (local.set $vp (i32.add (local.get $v) (local.get $c)))
+        (local.set $pp (local.get $p))
+        (local.set $j (local.get $keys))
+        (loop $key
+          (local.set $pj (v128.load32_splat (local.get $pp)))
+          (local.set $s0 (f32x4.add (local.get $s0)
+            (f32x4.mul (local.get $pj) (v128.load (local.get $vp)))))
+          (local.set $vp (i32.add (local.get $vp) (local.get $kRow)))
+          (local.set $pp (i32.add (local.get $pp) (i32.const 4)))
+          (br_if $key (local.tee $j (i32.sub (local.get $j) (i32.const 1)))))
+        (v128.store (i32.add (local.get $o) (local.get $c)) (local.get $s0))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br $chunk16))))
+
   ;; Multi-head attention, as attention() in ../kernels.ts; dh a multiple of 4, bias 0: none.
   ;; Strides kBatch, kRow, biasBatch are in floats.
   (func (export "attention") (param $out i32) (param $probs i32) (param $q i32) (param $k i32)
     (param $v i32) (param $bias i32) (param $batch i32) (param $rows i32) (param $keys i32)
     (param $heads i32) (param $dh i32) (param $kBatch i32) (param $kRow i32)
     (param $biasBatch i32)
-    (local $b i32) (local $h i32) (local $r i32) (local $j i32) (local $c i32)
+    (local $b i32) (local $h i32) (local $r i32) (local $j i32)
     (local $dhb i32) (local $qp i32) (local $pp i32) (local $kp i32) (local $bp i32)
-    (local $op i32) (local $acc v128) (local $scale f32)
+    (local $op i32) (local $scale f32)
     (local.set $dhb (i32.shl (local.get $dh) (i32.const 2)))
     (local.set $kRow (i32.shl (local.get $kRow) (i32.const 2)))
     (local.set $scale (f32.div (f32.const 1) (f32.sqrt (f32.convert_i32_u (local.get $dh)))))
@@ -417,43 +506,21 @@
           ;; Scores.
           (local.set $j (i32.const 0))
           (loop $score
-            (local.set $acc (v128.const f32x4 0 0 0 0))
-            (local.set $c (i32.const 0))
-            (loop $dot
-              (local.set $acc (f32x4.add (local.get $acc)
-                (f32x4.mul (v128.load (i32.add (local.get $qp) (local.get $c)))
-                  (v128.load (i32.add (i32.add (local.get $k) (local.get $kp))
-                    (i32.add (i32.mul (local.get $j) (local.get $kRow)) (local.get $c)))))))
-              (br_if $dot (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16)))
-                (local.get $dhb))))
             (f32.store (i32.add (local.get $pp) (i32.shl (local.get $j) (i32.const 2)))
               (f32.add
                 (f32.mul (local.get $scale)
-                  (f32.add
-                    (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-                    (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+                  (call $dot (local.get $qp)
+                    (i32.add (i32.add (local.get $k) (local.get $kp))
+                      (i32.mul (local.get $j) (local.get $kRow)))
+                    (local.get $dhb)))
                 (if (result f32) (local.get $bp)
                   (then (f32.load (i32.add (local.get $bp) (i32.shl (local.get $j) (i32.const 2)))))
                   (else (f32.const 0)))))
             (br_if $score (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1)))
               (local.get $keys))))
           (call $softmax (local.get $pp) (local.get $keys))
-          ;; out = sum_j p_j v_j, four columns at a time.
-          (local.set $c (i32.const 0))
-          (loop $col
-            (local.set $acc (v128.const f32x4 0 0 0 0))
-            (local.set $j (i32.const 0))
-            (loop $weigh
-              (local.set $acc (f32x4.add (local.get $acc)
-                (f32x4.mul
-                  (v128.load32_splat (i32.add (local.get $pp) (i32.shl (local.get $j) (i32.const 2))))
-                  (v128.load (i32.add (i32.add (local.get $v) (local.get $kp))
-                    (i32.add (i32.mul (local.get $j) (local.get $kRow)) (local.get $c)))))))
-              (br_if $weigh (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1)))
-                (local.get $keys))))
-            (v128.store (i32.add (local.get $op) (local.get $c)) (local.get $acc))
-            (br_if $col (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16)))
-              (local.get $dhb))))
+          (call $weigh (local.get $op) (local.get $pp) (i32.add (local.get $v) (local.get $kp))
+            (local.get $kRow) (local.get $keys) (local.get $dhb))
           (local.set $pp (i32.add (local.get $pp) (i32.shl (local.get $keys) (i32.const 2))))
           (br_if $each_r (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1)))
             (local.get $rows))))
