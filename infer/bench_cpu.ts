@@ -77,7 +77,7 @@ export async function decodeFixed(
 ): Promise<void> {
   const state = await backend.start(src, batch, srcLen);
   try {
-    let tokens = new Int32Array(batch).fill(SOS);
+    let tokens: Int32Array = new Int32Array(batch).fill(SOS);
     for (let s = 0; s < steps; s++) {
       tokens = argmax(await state.step(tokens), batch, config.tgtVocab.length);
     }
@@ -178,8 +178,10 @@ export interface LoadReport {
   firstWordMs: number;
   /** Bytes of the file. */
   fileBytes: number;
-  /** Bytes the backend keeps for the weights (f32 in its heap). */
+  /** Bytes of the weights as f32. */
   weightBytes: number;
+  /** Bytes of the backend's kernel memory after the first word (weights and scratch). */
+  backendBytes: number;
   /** Growth of the process's memory while loading, where a probe was given. */
   memoryBytes?: number;
 }
@@ -209,12 +211,14 @@ export async function measureLoad(
   const t2 = performance.now();
   let weights = 0;
   for (const t of model.tensors.values()) weights += t.length * 4;
+  const backendBytes = backend.memoryBytes();
   return {
     backend: backend.name,
     readMs: t1 - t0,
     firstWordMs: t2 - t1,
     fileBytes: bytes.length,
     weightBytes: weights,
+    backendBytes,
     ...(memory && before !== undefined ? { memoryBytes: memory() - before } : {}),
   };
 }

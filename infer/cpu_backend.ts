@@ -30,6 +30,14 @@ export interface CpuBackendOptions {
   kernels?: "wasm" | "ts";
 }
 
+/** A {@link Backend} on the CPU, with a way to load ahead of use and to see its memory. */
+export interface CpuBackend extends Backend {
+  /** Copies the weights into the kernels' memory now; `start()` otherwise does it on first use. */
+  ready(): Promise<void>;
+  /** Bytes the backend's kernel memory holds (weights and live decoder states); 0 before load. */
+  memoryBytes(): number;
+}
+
 /** The weights in a kernel heap, re-viewed whenever the heap grows. */
 interface Loaded {
   k: Kernels;
@@ -88,7 +96,7 @@ function checkIds(what: string, ids: Int32Array, limit: number): void {
 
 /**
  * Creates a CPU backend for a model. The weights are copied into the kernels' memory on the
- * first `start()`, so the caller may drop `tensors` afterwards.
+ * first `start()` (or `ready()`); the backend drops its reference to `tensors` then.
  *
  * @param config The network's shape.
  * @param tensors Every tensor of `tensorSpecs(config)`, as f32.
@@ -108,7 +116,7 @@ export function createCpuBackend(
   config: ModelConfig,
   tensors: Map<string, Float32Array>,
   options: CpuBackendOptions = {},
-): Backend {
+): CpuBackend {
   const { kernels = "wasm" } = options;
   if (kernels !== "wasm" && kernels !== "ts") {
     throw new RangeError(`Cannot create backend: unknown kernels "${kernels}"; use "wasm" or "ts"`);
@@ -117,8 +125,20 @@ export function createCpuBackend(
   checkTensors(config, tensors);
   const useWasm = kernels === "wasm" && wasmSimdSupported();
   let loaded: Promise<Loaded> | undefined;
+  let done: Loaded | undefined;
+  // Held only until the weights are in the kernels' memory, so the caller's copy can be freed.
+  let source: Map<string, Float32Array> | undefined = tensors;
+  const ready = () =>
+    loaded ??= load(config, source!, useWasm).then((l) => {
+      source = undefined;
+      return done = l;
+    });
   return {
     name: useWasm ? "wasm" : "cpu",
+    async ready() {
+      await ready();
+    },
+    memoryBytes: () => done?.k.heap.f32().byteLength ?? 0,
     async start(src, rows, srcLen) {
       if (!Number.isInteger(rows) || rows < 1) {
         throw new RangeError(`Cannot start decoding: rows must be a positive integer, got ${rows}`);
@@ -136,8 +156,7 @@ export function createCpuBackend(
         );
       }
       checkIds("the encoder", src, config.srcVocab.length);
-      const ctx = await (loaded ??= load(config, tensors, useWasm));
-      return startState(config, ctx, src, rows, srcLen);
+      return startState(config, await ready(), src, rows, srcLen);
     },
   };
 }
