@@ -78,7 +78,15 @@ export function makeDropout(g: Graph, p: number, seed: Tensor, largest: number):
     const [end] = g.node("Add", [start, size], [{ dtype: I, shape: [1] }]);
     const [flat] = g.node("Slice", [table, start, end], [{ dtype: g.float, shape: ["numel"] }]);
     const [shape] = g.node("Shape", [x], [{ dtype: I, shape: [x.shape.length] }]);
-    const [mask] = g.node("Reshape", [flat, shape], [{ dtype: x.dtype, shape: x.shape }]);
+    // A batch larger than the table was sized for fails here; the node name says what to do.
+    const [mask] = g.node(
+      "Reshape",
+      [flat, shape],
+      [{ dtype: x.dtype, shape: x.shape }],
+      {},
+      "",
+      `dropout_site_${site}: batch larger than the dropout table allows, raise StepOptions.maxTokens`,
+    );
     const [y] = g.node("Mul", [x, mask], [{ dtype: x.dtype, shape: x.shape }]);
     g.record([x], [y], ([gy]) => [
       g.node("Mul", [gy!, mask], [{ dtype: x.dtype, shape: x.shape }])[0],

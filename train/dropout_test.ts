@@ -52,3 +52,16 @@ Deno.test("makeDropout() rejects p outside (0, 1)", () => {
   const g = new Graph("float32");
   assert.throws(() => makeDropout(g, 1, g.input("s", "float32", []), 8), RangeError);
 });
+
+Deno.test("makeDropout() fails with a message naming maxTokens when an activation outgrows its table", async () => {
+  const g = new Graph("float32");
+  const x = g.input("x", "float32", ["N"]);
+  g.output(makeDropout(g, 0.1, g.input("seed", "float32", []), 1000)(x), "y");
+  const s = await createSession(g.toModel(), { threads: 1 });
+  const n = 100_000; // the table holds 2^16 values for at most 1000-element sites
+  await assert.rejects(
+    () => s.run({ x: f32(new Float32Array(n), [n]), seed: f32([1], []) }),
+    /raise StepOptions\.maxTokens/,
+  );
+  await s.release();
+});

@@ -233,6 +233,7 @@ export class Graph {
    * @param outs each output's dtype and shape (and optionally its name)
    * @param attrs attributes
    * @param domain operator domain ("" = ai.onnx)
+   * @param nodeName node name; onnxruntime quotes it in run-time errors
    */
   node(
     op: string,
@@ -240,6 +241,7 @@ export class Graph {
     outs: { dtype: DType; shape: readonly Dim[]; name?: string }[],
     attrs: Record<string, AttrValue> = {},
     domain = "",
+    nodeName?: string,
   ): Tensor[] {
     const outputs = outs.map((o) => {
       if (o.name) this.claim(o.name);
@@ -249,6 +251,7 @@ export class Graph {
     this.nodes.push({
       op,
       domain: domain || undefined,
+      name: nodeName,
       inputs: inputs.map((t) => t?.name ?? ""),
       outputs: outputs.map((t) => t.name),
       attrs,
