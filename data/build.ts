@@ -96,7 +96,14 @@ async function main(): Promise<void> {
   // deno fmt aligns the card's tables; running it here keeps `deno fmt --check` clean and the
   // output byte-identical from one build to the next.
   const fmt = await new Deno.Command(Deno.execPath(), {
-    args: ["fmt", "--quiet", `${out}/CARD.md`, `${out}/stats.json`],
+    args: [
+      "fmt",
+      "--quiet",
+      "--config",
+      new URL("../deno.json", here).pathname,
+      `${out}/CARD.md`,
+      `${out}/stats.json`,
+    ],
   }).output();
   if (!fmt.success) throw new Error(`Cannot format ${out}/CARD.md: deno fmt failed`);
   write(

@@ -191,7 +191,7 @@ function group(
       v.canonical += Number(c.canonical);
       variants.set(c.kana, v);
     }
-    const { ranked, allOld } = rankVariants([...variants.values()] as Variant[]);
+    const { ranked, allOld } = rankVariants([...variants.values()] as Variant[], key);
     if (allOld) {
       for (const c of list) log.remove("variant-only-old-spelling", c.source);
       continue;

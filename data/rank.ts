@@ -31,8 +31,11 @@ const SMALL_TO_LARGE: Readonly<Record<string, string>> = {
   "ョ": "ヨ",
   "ヮ": "ワ",
 };
-// A large ツ before a voiceless stop or s is where modern spelling has the small ッ.
-const OLD_TSU = /ツ[カキクケコサシスセソタチテトパピプペポ]/;
+// A large ツ before a k, s, t, p, g or d sound is where modern spelling has the small ッ
+// (ヘツド for ヘッド). Not before b: ピッツバーグ (Pittsburgh) spells "ts" with a large ツ; and
+// only in single words without a "ts" sound, since ツ ends a word in phrases (フルーツドロップ).
+const TS_SOUND = / |ts|tz|ds|zz/;
+const OLD_TSU = /ツ[カキクケコガギグゲゴサシスセソタチテトダヂヅデドパピプペポ]/;
 
 /**
  * Writes every small kana large (ッ → ツ, ャ → ヤ …), as spelling did before the 1940s.
@@ -46,10 +49,12 @@ export function enlarge(kana: string): string {
 
 /**
  * Whether a variant is an old large-kana spelling: another variant becomes it when its small
- * kana are written large, or it has a large ツ where a small ッ belongs (ツト, ツク, ツプ …).
+ * kana are written large, or it has a large ツ where a small ッ belongs (ツト, ツク, ツド …)
+ * and the key is one word without a "ts" sound.
  *
  * @param kana The variant.
  * @param others All variants of the same key (may include `kana`).
+ * @param key The English key; omit it to test the variants only.
  * @returns True for an old spelling.
  * @example
  * ```ts
@@ -58,8 +63,8 @@ export function enlarge(kana: string): string {
  * isOldSpelling("スピリット", ["スピリット", "スピリツト"]); // false
  * ```
  */
-export function isOldSpelling(kana: string, others: readonly string[]): boolean {
-  if (OLD_TSU.test(kana)) return true;
+export function isOldSpelling(kana: string, others: readonly string[], key = ""): boolean {
+  if (OLD_TSU.test(kana) && !TS_SOUND.test(key)) return true;
   return others.some((o) => o !== kana && enlarge(o) === kana);
 }
 
@@ -71,11 +76,15 @@ function cmp(a: string, b: string): number {
  * Ranks variants (see the module doc). Old spellings go after every modern one.
  *
  * @param variants A key's variants, in any order.
+ * @param key The English key (see {@link isOldSpelling}).
  * @returns The ranked variants, and whether every one of them is an old spelling.
  */
-export function rankVariants(variants: readonly Variant[]): { ranked: Variant[]; allOld: boolean } {
+export function rankVariants(
+  variants: readonly Variant[],
+  key = "",
+): { ranked: Variant[]; allOld: boolean } {
   const all = variants.map((v) => v.kana);
-  const old = new Set(all.filter((k) => isOldSpelling(k, all)));
+  const old = new Set(all.filter((k) => isOldSpelling(k, all, key)));
   const ranked = [...variants].sort((a, b) =>
     Number(old.has(a.kana)) - Number(old.has(b.kana)) ||
     b.sources.size - a.sources.size ||
