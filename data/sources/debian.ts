@@ -61,7 +61,16 @@ export async function ensureDebFiles(
   const debDir = `${cacheDir}/deb`;
   const deb = `${debDir}/${name}_${version}_all.deb`;
   await Deno.mkdir(debDir, { recursive: true });
-  if (!(await exists(deb))) await run("apt-get", ["download", `${name}=${version}`], debDir);
+  if (!(await exists(deb))) {
+    try {
+      await run("apt-get", ["download", `${name}=${version}`], debDir);
+    } catch (e) {
+      throw new Error(
+        `Cannot download Debian package "${name}" ${version}: run "apt-get update" and retry ` +
+          `(${(e as Error).message})`,
+      );
+    }
+  }
   const total = Number((await run("dpkg-deb", ["-f", deb, "Installed-Size"])).trim()) * 1024;
   await Deno.mkdir(root, { recursive: true });
   const unpack = new Deno.Command("dpkg-deb", { args: ["--fsys-tarfile", deb], stdout: "piped" })
