@@ -55,3 +55,23 @@ export function fromHalf(h: number): number {
   if (exp === 0x1f) return mant ? NaN : sign * Infinity;
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
+
+let table: Float32Array | undefined;
+
+/**
+ * Converts many half-precision values at once (a 65536-entry table, built on first use, makes
+ * this a lookup per value: loading an f16 model is dominated by it).
+ *
+ * @param halves The 16-bit patterns.
+ * @param out Receives the values; at least as long as `halves`.
+ * @returns `out`.
+ */
+export function halvesToFloats(halves: Uint16Array, out: Float32Array): Float32Array {
+  if (!table) {
+    table = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) table[h] = fromHalf(h);
+  }
+  const t = table;
+  for (let i = 0; i < halves.length; i++) out[i] = t[halves[i]];
+  return out;
+}

@@ -58,7 +58,8 @@ export function arrayStorage(bytes = 1 << 16): HeapStorage {
     buffer: () => buf,
     grow(want) {
       if (want <= buf.byteLength) return;
-      const next = new ArrayBuffer(Math.max(want, buf.byteLength * 2));
+      // Growing copies everything, so grow by a quarter at least.
+      const next = new ArrayBuffer(Math.max(want, buf.byteLength + (buf.byteLength >> 2)));
       new Uint8Array(next).set(new Uint8Array(buf));
       buf = next;
     },
@@ -77,8 +78,9 @@ export function memoryStorage(memory: WebAssembly.Memory): HeapStorage {
     grow(want) {
       const have = memory.buffer.byteLength;
       if (want <= have) return;
-      // Grow geometrically so that a run of allocations does not grow page by page.
-      const target = Math.max(want, have + (have >> 1));
+      // WebAssembly memory grows in place (engines reserve its address space), so grow to what
+      // is needed plus a little slack rather than geometrically: the slack is resident memory.
+      const target = want + Math.max(1 << 20, want >> 4);
       memory.grow(Math.ceil((target - have) / 65536));
     },
   };

@@ -8,7 +8,7 @@
  */
 
 import { crc32Hex } from "./crc32.ts";
-import { fromHalf, toHalf } from "./float16.ts";
+import { halvesToFloats, toHalf } from "./float16.ts";
 import {
   FORMAT_VERSION,
   META_KEY,
@@ -191,8 +191,7 @@ function decodeTensor(
   if (t.dtype === "F32") {
     values.set(new Float32Array(copy.buffer, 0, n));
   } else if (t.dtype === "F16") {
-    const h = new Uint16Array(copy.buffer, 0, n);
-    for (let i = 0; i < n; i++) values[i] = fromHalf(h[i]);
+    halvesToFloats(new Uint16Array(copy.buffer, 0, n), values);
   } else if (t.dtype === "I8") {
     const rows = spec.shape[0], cols = n / rows;
     const s = raw.get(`${spec.name}.scale`);

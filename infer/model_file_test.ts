@@ -1,7 +1,7 @@
 import { assert } from "../deps/assert.ts";
 import { createCpuBackend } from "./cpu_backend.ts";
 import { crc32, crc32Hex } from "./crc32.ts";
-import { fromHalf, toHalf } from "./float16.ts";
+import { fromHalf, halvesToFloats, toHalf } from "./float16.ts";
 import { readModel, type WeightDType, writeModel } from "./model_file.ts";
 import { META_KEY, type ModelConfig, tensorSpecs } from "./model_spec.ts";
 import { randomModel, tinyConfig, tinyP2kConfig } from "./_test_model.ts";
@@ -181,4 +181,33 @@ Deno.test("writeModel() rejects missing, extra and mis-sized tensors", () => {
   assert.throws(() => writeModel(config, short), /"out.b" has 3 values/);
   // deno-lint-ignore no-explicit-any
   assert.throws(() => writeModel(config, tensors, { dtype: "BF16" as any }), /unknown dtype/);
+});
+
+Deno.test("halvesToFloats() agrees with fromHalf() on every 16-bit pattern", () => {
+  const all = new Uint16Array(65536).map((_, i) => i);
+  const out = halvesToFloats(all, new Float32Array(65536));
+  for (let h = 0; h < 65536; h++) {
+    const want = fromHalf(h);
+    assert.ok(
+      Object.is(out[h], Math.fround(want)) || (Number.isNaN(want) && Number.isNaN(out[h])),
+      `${h}`,
+    );
+  }
+});
+
+Deno.test("crc32() agrees with a bytewise reference at every length and alignment", () => {
+  const bytewise = (b: Uint8Array) => {
+    let c = 0xffffffff;
+    for (const x of b) {
+      c ^= x;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    }
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const data = new Uint8Array(41).map((_, i) => (i * 37 + 11) & 0xff);
+  for (let start = 0; start < 4; start++) {
+    for (let end = start; end <= data.length; end++) {
+      assert.equal(crc32(data.subarray(start, end)), bytewise(data.subarray(start, end)));
+    }
+  }
 });
