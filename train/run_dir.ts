@@ -136,18 +136,37 @@ function escapeXml(s: string): string {
   );
 }
 
-/** One plot panel: axes, ticks, lines with dots, a legend. */
-function panel(x0: number, title: string, series: Series[], w: number, h: number): string {
-  const pad = { l: 48, r: 12, t: 28, b: 32 };
-  const pts = series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
+/** How a panel's y axis is scaled and labelled. */
+interface Axis {
+  /** Logarithmic (for losses, which fall by orders of magnitude). */
+  log?: boolean;
+  /** A fixed range, e.g. [0, 1] for accuracies. */
+  range?: [number, number];
+  /** Tick labels as percentages. */
+  percent?: boolean;
+}
+
+function tickLabel(y: number, axis: Axis): string {
+  if (axis.percent) return `${(100 * y).toFixed(0)}%`;
+  return Math.abs(y) >= 0.01 || y === 0 ? String(Number(y.toPrecision(3))) : y.toExponential(1);
+}
+
+/** One plot panel: a legend row under the title, axes, ticks, lines with dots. */
+function panel(x0: number, title: string, series: Series[], w: number, h: number, axis: Axis) {
+  const pad = { l: 52, r: 12, t: 44, b: 32 };
+  const f = axis.log ? Math.log10 : (y: number) => y;
+  const ok = (y: number) => Number.isFinite(y) && (!axis.log || y > 0);
+  const pts = series.flatMap((s) => s.points).filter(([, y]) => ok(y));
   const xmax = Math.max(1, ...pts.map(([x]) => x));
-  let ymin = Math.min(...pts.map(([, y]) => y)), ymax = Math.max(...pts.map(([, y]) => y));
-  if (!Number.isFinite(ymin)) [ymin, ymax] = [0, 1];
+  let [lo, hi] = axis.range ??
+    [Math.min(...pts.map(([, y]) => y)), Math.max(...pts.map(([, y]) => y))];
+  if (!Number.isFinite(lo)) [lo, hi] = axis.log ? [0.1, 1] : [0, 1];
+  let [ymin, ymax] = [f(lo), f(hi)];
   if (ymax - ymin < 1e-9) [ymin, ymax] = [ymin - 0.5, ymax + 0.5];
   const sx = (x: number) => x0 + pad.l + ((x - 1) / Math.max(1, xmax - 1)) * (w - pad.l - pad.r);
-  const sy = (y: number) => pad.t + (1 - (y - ymin) / (ymax - ymin)) * (h - pad.t - pad.b);
+  const sy = (y: number) => pad.t + (1 - (f(y) - ymin) / (ymax - ymin)) * (h - pad.t - pad.b);
   const out = [
-    `<text x="${x0 + w / 2}" y="16" text-anchor="middle" font-weight="bold">${
+    `<text x="${x0 + w / 2}" y="14" text-anchor="middle" font-weight="bold">${
       escapeXml(title)
     }</text>`,
     `<rect x="${x0 + pad.l}" y="${pad.t}" width="${w - pad.l - pad.r}" height="${
@@ -155,9 +174,12 @@ function panel(x0: number, title: string, series: Series[], w: number, h: number
     }" fill="none" stroke="#999"/>`,
   ];
   for (let i = 0; i <= 4; i++) {
-    const y = ymin + ((ymax - ymin) * i) / 4;
+    const v = ymin + ((ymax - ymin) * i) / 4;
+    const y = axis.log ? 10 ** v : v;
     out.push(
-      `<text x="${x0 + pad.l - 4}" y="${sy(y) + 4}" text-anchor="end">${y.toPrecision(3)}</text>`,
+      `<text x="${x0 + pad.l - 4}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end">${
+        tickLabel(y, axis)
+      }</text>`,
     );
   }
   const xticks = [...new Set([1, Math.ceil(xmax / 2), xmax])];
@@ -165,23 +187,22 @@ function panel(x0: number, title: string, series: Series[], w: number, h: number
     out.push(`<text x="${sx(x)}" y="${h - pad.b + 14}" text-anchor="middle">${x}</text>`);
   }
   out.push(`<text x="${x0 + w / 2}" y="${h - 4}" text-anchor="middle">epoch</text>`);
-  series.forEach((s, i) => {
-    const ok = s.points.filter(([, y]) => Number.isFinite(y));
-    if (ok.length > 1) {
-      const d = ok.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
+  let lx = x0 + pad.l;
+  for (const s of series) {
+    const shown = s.points.filter(([, y]) => ok(y));
+    if (shown.length > 1) {
+      const d = shown.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
       out.push(`<polyline points="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`);
     }
-    for (const [x, y] of ok) {
+    for (const [x, y] of shown) {
       out.push(
         `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2" fill="${s.color}"/>`,
       );
     }
-    const ly = pad.t + 12 + i * 14;
-    out.push(
-      `<rect x="${x0 + w - pad.r - 110}" y="${ly - 8}" width="10" height="3" fill="${s.color}"/>`,
-    );
-    out.push(`<text x="${x0 + w - pad.r - 96}" y="${ly}">${escapeXml(s.label)}</text>`);
-  });
+    out.push(`<rect x="${lx}" y="27" width="10" height="3" fill="${s.color}"/>`);
+    out.push(`<text x="${lx + 13}" y="32">${escapeXml(s.label)}</text>`);
+    lx += 20 + 6 * s.label.length;
+  }
   return out.join("\n");
 }
 
@@ -200,12 +221,12 @@ export function renderCurves(epochs: readonly EpochRecord[]): string {
   const kinds = [...new Set(epochs.flatMap((e) => Object.keys(e.valid.byKind)))];
   const acc: Series[] = [
     {
-      label: "exact, all",
+      label: "all",
       color: COLORS[0],
       points: epochs.map((e) => [e.epoch, e.valid.overall.exact]),
     },
     ...kinds.map((k, i) => ({
-      label: `exact, ${k}`,
+      label: k,
       color: COLORS[(i + 2) % COLORS.length],
       points: epochs.map((e) => [e.epoch, e.valid.byKind[k]?.exact ?? NaN] as [number, number]),
     })),
@@ -214,8 +235,8 @@ export function renderCurves(epochs: readonly EpochRecord[]): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * w}" height="${h}" ` +
     `font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    panel(0, "loss per token", loss, w, h),
-    panel(w, "validation exact match", acc, w, h),
+    panel(0, "loss per token (log scale)", loss, w, h, { log: true }),
+    panel(w, "validation exact match", acc, w, h, { range: [0, 1], percent: true }),
     `</svg>`,
     "",
   ].join("\n");
