@@ -26,6 +26,8 @@ export interface DecodeBenchResult {
   msPerBatch: number;
   /** Timed runs. */
   runs: number;
+  /** How the backend held its matrices, where {@link benchCpu} set it ("f32", "i8"). */
+  weights?: string;
 }
 
 /** Options of {@link benchDecode}. */
@@ -144,6 +146,8 @@ export async function benchDecode(
 export interface CpuBenchOptions extends DecodeBenchOptions {
   /** Kernel sets to compare (default both). */
   kernels?: ("wasm" | "ts")[];
+  /** Weight storage to compare (default f32 only). */
+  weights?: ("f32" | "i8")[];
   /** Batch sizes (default 1 and 64). */
   batches?: number[];
   /** The model (default: {@link defaultConfig}, d 256, 4 heads, 3+3 layers, dFF 1024). */
@@ -158,12 +162,21 @@ export interface CpuBenchOptions extends DecodeBenchOptions {
  * @returns One result per kernel set and batch size.
  */
 export async function benchCpu(options: CpuBenchOptions = {}): Promise<DecodeBenchResult[]> {
-  const { kernels = ["wasm", "ts"], batches = [1, 64], config = defaultConfig() } = options;
+  const {
+    kernels = ["wasm", "ts"],
+    weights = ["f32"],
+    batches = [1, 64],
+    config = defaultConfig(),
+  } = options;
   const tensors = randomModel(config, 1);
   const results: DecodeBenchResult[] = [];
   for (const k of kernels) {
-    const backend = createCpuBackend(config, tensors, { kernels: k });
-    for (const batch of batches) results.push(await benchDecode(backend, config, batch, options));
+    for (const w of weights) {
+      const backend = createCpuBackend(config, tensors, { kernels: k, weights: w });
+      for (const batch of batches) {
+        results.push({ ...(await benchDecode(backend, config, batch, options)), weights: w });
+      }
+    }
   }
   return results;
 }

@@ -1,5 +1,6 @@
 import { assert } from "../deps/assert.ts";
 import { createCpuBackend } from "./cpu_backend.ts";
+import { readModel, writeModel } from "./model_file.ts";
 import { naiveForward } from "./_naive_forward.ts";
 import { randomModel, tinyConfig } from "./_test_model.ts";
 import type { ModelConfig } from "./model_spec.ts";
@@ -108,6 +109,41 @@ for (const kernels of KERNELS) {
   });
 }
 
+for (const kernels of KERNELS) {
+  Deno.test(`createCpuBackend(${kernels}, weights i8) computes exactly with an I8 file's weights`, async () => {
+    const config = tinyConfig();
+    const tensors = randomModel(config, 9);
+    // An I8 file read back: quantising its dequantised weights again must give the same
+    // integers and scales, so the int8 backend computes with exactly the file's weights.
+    const dequantised = readModel(writeModel(config, tensors, { dtype: "I8" })).tensors;
+    const backend = createCpuBackend(config, dequantised, { kernels, weights: "i8" });
+    await backend.ready();
+    const state = await backend.start(new Int32Array(SOURCES.flat()), 3, SOURCES[0].length);
+    const vt = config.tgtVocab.length;
+    for (let p = 0; p < 4; p++) {
+      const logits = await state.step(new Int32Array(TARGETS.map((t) => t[p])));
+      for (let r = 0; r < 3; r++) {
+        const ref = naiveForward(config, dequantised, SOURCES[r], TARGETS[r].slice(0, p + 1));
+        assert.ok(maxDiff(logits.subarray(r * vt, (r + 1) * vt), ref.logits[p]) < 1e-4);
+      }
+    }
+    state.dispose();
+  });
+}
+
+Deno.test("createCpuBackend() with int8 weights holds about a quarter of the f32 memory", async () => {
+  const config = tinyConfig({ dModel: 128, dFF: 512 });
+  const tensors = randomModel(config, 1);
+  const f32 = createCpuBackend(config, tensors);
+  const i8 = createCpuBackend(config, tensors, { weights: "i8" });
+  await f32.ready();
+  await i8.ready();
+  assert.ok(
+    i8.memoryBytes() < f32.memoryBytes() * 0.35,
+    `${i8.memoryBytes()} ${f32.memoryBytes()}`,
+  );
+});
+
 Deno.test("createCpuBackend() rejects bad inputs with clear errors", async () => {
   const config = tinyConfig();
   const tensors = randomModel(config, 1);
@@ -117,6 +153,16 @@ Deno.test("createCpuBackend() rejects bad inputs with clear errors", async () =>
   assert.throws(
     () => createCpuBackend({ ...config, heads: 3 }, tensors),
     /not divisible by heads/,
+  );
+  // deno-lint-ignore no-explicit-any
+  assert.throws(
+    () => createCpuBackend(config, tensors, { weights: "f16" as any }),
+    /unknown weights "f16"/,
+  );
+  // deno-lint-ignore no-explicit-any
+  assert.throws(
+    () => createCpuBackend(config, tensors, { kernels: "gpu" as any }),
+    /unknown kernels "gpu"/,
   );
   const backend = createCpuBackend(config, tensors, { kernels: "ts" });
   assert.equal(backend.name, "cpu");

@@ -15,10 +15,12 @@ import { PAD } from "./vocab.ts";
 
 /** A linear layer: y = x @ w + b. */
 export interface LinearWeights {
-  /** (in, out) */
+  /** (in, out) in the kernels' packed layout: f32, or int8 bytes when `s` is set. */
   w: Float32Array;
   /** (out) */
   b: Float32Array;
+  /** (in) the rows' scales of int8 weights; absent for f32. */
+  s?: Float32Array;
 }
 
 /** A LayerNorm's gain and bias, (d) each. */
@@ -75,6 +77,8 @@ export interface Weights {
   decLn: NormWeights;
   /** (d, Vt) */
   out: LinearWeights;
+  /** Scratch of the int8 kernels (one dequantised panel); empty for f32 weights. */
+  scratch: Float32Array;
 }
 
 /**
@@ -83,21 +87,26 @@ export interface Weights {
  * @param c Hands out the views.
  * @param config The model's shape.
  * @param k The kernels, whose layout the matrices of linear layers take.
+ * @param int8 Whether to lay the matrices out as int8 with per-row scales.
  * @returns The weights (views), the same views by tensor name, and the names of the matrices
  *   to fill with `k.pack()` (the rest are copied as they are).
  */
 export function layoutWeights(
   c: Carver,
   config: ModelConfig,
-  k: Pick<Kernels, "packedSize" | "biasSize">,
+  k: Pick<Kernels, "packedSize" | "biasSize" | "packedI8Size" | "scratchI8Size">,
+  int8 = false,
 ): { weights: Weights; byName: Map<string, Float32Array>; packed: Set<string> } {
   const byName = new Map<string, Float32Array>();
   const packed = new Set<string>();
   for (const { name, shape } of tensorSpecs(config)) {
-    // Matrices of linear layers ("….w") take the kernels' packed layout; their biases may be
-    // read past d; embeddings and LayerNorms are read as stored.
+    // Matrices of linear layers ("….w") take the kernels' packed layout (int8 ones with their
+    // rows' scales as "….w.scale"); their biases may be read past d; embeddings and LayerNorms
+    // are read as stored.
     if (name.endsWith(".w")) {
-      byName.set(name, c.take(k.packedSize(shape[0], shape[1])));
+      const [n, d] = shape;
+      byName.set(name, c.take(int8 ? k.packedI8Size(n, d) : k.packedSize(n, d)));
+      if (int8) byName.set(`${name}.scale`, c.take(n));
       packed.add(name);
     } else if (name.endsWith(".b") && byName.has(name.slice(0, -1) + "w")) {
       byName.set(name, c.take(k.biasSize(shape[0])).subarray(0, shape[0]));
@@ -105,8 +114,13 @@ export function layoutWeights(
       byName.set(name, c.take(shape.reduce((a, b) => a * b)));
     }
   }
+  const scratch = c.take(int8 ? k.scratchI8Size(Math.max(config.dModel, config.dFF)) : 0);
   const t = (name: string) => byName.get(name)!;
-  const lin = (p: string): LinearWeights => ({ w: t(`${p}.w`), b: t(`${p}.b`) });
+  const lin = (p: string): LinearWeights => ({
+    w: t(`${p}.w`),
+    b: t(`${p}.b`),
+    ...(int8 ? { s: t(`${p}.w.scale`) } : {}),
+  });
   const norm = (p: string): NormWeights => ({ g: t(`${p}.g`), b: t(`${p}.b`) });
   const attn = (p: string): AttentionWeights => ({
     q: lin(`${p}.q`),
@@ -138,6 +152,7 @@ export function layoutWeights(
     })),
     decLn: norm("dec.ln"),
     out: lin("out"),
+    scratch,
   };
   return { weights, byName, packed };
 }
@@ -261,6 +276,21 @@ export function layoutEncoderState(
   };
 }
 
+/** A linear layer on f32 or int8 weights. */
+function project(
+  k: Kernels,
+  w: Weights,
+  out: Float32Array,
+  x: Float32Array,
+  l: LinearWeights,
+  rows: number,
+  n: number,
+  d: number,
+): void {
+  if (l.s) k.linearI8(out, x, l.w, l.s, l.b, rows, n, d, w.scratch);
+  else k.linear(out, x, l.w, l.b, rows, n, d);
+}
+
 function activate(k: Kernels, config: ModelConfig, x: Float32Array, n: number): void {
   if (config.activation === "gelu") k.gelu(x, n);
   else k.relu(x, n);
@@ -308,23 +338,23 @@ export function encode(
   };
   for (const l of w.enc) {
     k.layerNorm(e.xn, e.x, l.ln1.g, l.ln1.b, n, d);
-    k.linear(e.q, e.xn, l.attn.q.w, l.attn.q.b, n, d, d);
-    k.linear(e.k, e.xn, l.attn.k.w, l.attn.k.b, n, d, d);
-    k.linear(e.v, e.xn, l.attn.v.w, l.attn.v.b, n, d, d);
+    project(k, w, e.q, e.xn, l.attn.q, n, d, d);
+    project(k, w, e.k, e.xn, l.attn.k, n, d, d);
+    project(k, w, e.v, e.xn, l.attn.v, n, d, d);
     k.attention(e.ctx, e.probs, e.q, e.k, e.v, s.srcBias, shape);
-    k.linear(e.proj, e.ctx, l.attn.o.w, l.attn.o.b, n, d, d);
+    project(k, w, e.proj, e.ctx, l.attn.o, n, d, d);
     k.add(e.x, e.proj, n * d);
     k.layerNorm(e.xn, e.x, l.ln2.g, l.ln2.b, n, d);
-    k.linear(e.h, e.xn, l.ff1.w, l.ff1.b, n, d, f);
+    project(k, w, e.h, e.xn, l.ff1, n, d, f);
     activate(k, config, e.h, n * f);
-    k.linear(e.proj, e.h, l.ff2.w, l.ff2.b, n, f, d);
+    project(k, w, e.proj, e.h, l.ff2, n, f, d);
     k.add(e.x, e.proj, n * d);
   }
   // mem = enc.ln(x); project it once for every decoder layer's cross-attention.
   k.layerNorm(e.xn, e.x, w.encLn.g, w.encLn.b, n, d);
   w.dec.forEach((l, i) => {
-    k.linear(s.crossK[i], e.xn, l.cross.k.w, l.cross.k.b, n, d, d);
-    k.linear(s.crossV[i], e.xn, l.cross.v.w, l.cross.v.b, n, d, d);
+    project(k, w, s.crossK[i], e.xn, l.cross.k, n, d, d);
+    project(k, w, s.crossV[i], e.xn, l.cross.v, n, d, d);
   });
 }
 
@@ -379,25 +409,25 @@ export function decodeStep(
   w.dec.forEach((l, i) => {
     // Causal self-attention: the cache holds positions 0..pos, so nothing later is visible.
     k.layerNorm(s.yn, s.y, l.ln1.g, l.ln1.b, rows, d);
-    k.linear(s.q, s.yn, l.self.q.w, l.self.q.b, rows, d, d);
-    k.linear(s.selfK[i].subarray(at, at + n), s.yn, l.self.k.w, l.self.k.b, rows, d, d);
-    k.linear(s.selfV[i].subarray(at, at + n), s.yn, l.self.v.w, l.self.v.b, rows, d, d);
+    project(k, w, s.q, s.yn, l.self.q, rows, d, d);
+    project(k, w, s.selfK[i].subarray(at, at + n), s.yn, l.self.k, rows, d, d);
+    project(k, w, s.selfV[i].subarray(at, at + n), s.yn, l.self.v, rows, d, d);
     k.attention(s.ctx, s.probs, s.q, s.selfK[i], s.selfV[i], null, selfShape);
-    k.linear(s.proj, s.ctx, l.self.o.w, l.self.o.b, rows, d, d);
+    project(k, w, s.proj, s.ctx, l.self.o, rows, d, d);
     k.add(s.y, s.proj, n);
     k.layerNorm(s.yn, s.y, l.ln2.g, l.ln2.b, rows, d);
-    k.linear(s.q, s.yn, l.cross.q.w, l.cross.q.b, rows, d, d);
+    project(k, w, s.q, s.yn, l.cross.q, rows, d, d);
     k.attention(s.ctx, s.crossProbs, s.q, s.crossK[i], s.crossV[i], s.srcBias, crossShape);
-    k.linear(s.proj, s.ctx, l.cross.o.w, l.cross.o.b, rows, d, d);
+    project(k, w, s.proj, s.ctx, l.cross.o, rows, d, d);
     k.add(s.y, s.proj, n);
     k.layerNorm(s.yn, s.y, l.ln3.g, l.ln3.b, rows, d);
-    k.linear(s.h, s.yn, l.ff1.w, l.ff1.b, rows, d, f);
+    project(k, w, s.h, s.yn, l.ff1, rows, d, f);
     activate(k, config, s.h, rows * f);
-    k.linear(s.proj, s.h, l.ff2.w, l.ff2.b, rows, f, d);
+    project(k, w, s.proj, s.h, l.ff2, rows, f, d);
     k.add(s.y, s.proj, n);
   });
   k.layerNorm(s.yn, s.y, w.decLn.g, w.decLn.b, rows, d);
-  k.linear(s.logits, s.yn, w.out.w, w.out.b, rows, d, vt);
+  project(k, w, s.logits, s.yn, w.out, rows, d, vt);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { assert } from "../deps/assert.ts";
 import { type AttentionShape, createTsKernels, type Kernels, MASKED } from "./kernels.ts";
+import { quantizeRows } from "./quantize.ts";
 import { seededRandom } from "./_test_model.ts";
 import { createWasmKernels } from "./wasm/kernels.ts";
 
@@ -96,6 +97,34 @@ for (const k of IMPLEMENTATIONS) {
       close(out, naiveLinear(x, w, b, rows, n, d), 1e-5, `linear ${rows}x${n}x${d}`);
       k.matmul(out, xa, wa, rows, n, d);
       close(out, naiveLinear(x, w, null, rows, n, d), 1e-5, `matmul ${rows}x${n}x${d}`);
+    }
+  });
+
+  Deno.test(`${k.name} linearI8() matches a naive product with the dequantised weights`, () => {
+    for (
+      const [rows, n, d] of [[1, 7, 88], [1, 16, 20], [2, 5, 17], [3, 33, 30], [34, 9, 40], [
+        5,
+        1,
+        3,
+      ]]
+    ) {
+      const x = randoms(rows * n), w = new Float32Array(randoms(n * d)), b = randoms(d);
+      const q = new Int8Array(n * d), s = new Float32Array(n);
+      quantizeRows(w, n, d, q, s);
+      const dequant = Array.from(q, (v, i) => v * s[Math.floor(i / d)]);
+      const [out, xa, qa, sa, ba, scratch] = arrays(
+        k,
+        new Array(rows * d).fill(7),
+        x,
+        new Float32Array(k.packedI8Size(n, d)),
+        new Float32Array(n),
+        [...b, ...randoms(k.biasSize(d) - d)],
+        new Float32Array(k.scratchI8Size(n)),
+      );
+      k.packI8(qa, sa, w, n, d);
+      assert.deepEqual([...sa], [...s]);
+      k.linearI8(out, xa, qa, sa, ba, rows, n, d, scratch);
+      close(out, naiveLinear(x, dequant, b, rows, n, d), 1e-5, `linearI8 ${rows}x${n}x${d}`);
     }
   });
 

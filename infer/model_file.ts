@@ -9,6 +9,7 @@
 
 import { crc32Hex } from "./crc32.ts";
 import { halvesToFloats, toHalf } from "./float16.ts";
+import { quantizeRows } from "./quantize.ts";
 import {
   FORMAT_VERSION,
   META_KEY,
@@ -81,17 +82,7 @@ function encodeTensor(name: string, shape: number[], x: Float32Array, dtype: Wei
     const rows = shape[0], cols = x.length / rows;
     const q = new Int8Array(x.length);
     const scale = new Float32Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let max = 0;
-      for (let j = 0; j < cols; j++) max = Math.max(max, Math.abs(x[r * cols + j]));
-      const s = Math.fround(max / 127);
-      scale[r] = s;
-      for (let j = 0; j < cols; j++) {
-        q[r * cols + j] = s === 0
-          ? 0
-          : Math.max(-127, Math.min(127, Math.round(x[r * cols + j] / s)));
-      }
-    }
+    quantizeRows(x, rows, cols, q, scale);
     out.push([name, { dtype: "I8", shape, data: bytesOf(q) }]);
     out.push([`${name}.scale`, { dtype: "F32", shape: [rows], data: bytesOf(scale) }]);
   } else {

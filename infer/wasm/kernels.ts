@@ -11,11 +11,23 @@
 import { createHeap, type Heap, memoryStorage } from "../heap.ts";
 import * as ts from "../kernels.ts";
 import type { AttentionShape, Kernels } from "../kernels.ts";
+import { quantizeRows } from "../quantize.ts";
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from "./_kernels_bytes.ts";
 
 /** The exports of kernels.wat; pointers are byte offsets, counts are floats. */
 interface Exports {
   linear(out: number, x: number, w: number, b: number, rows: number, n: number, d: number): void;
+  linear_i8(
+    out: number,
+    x: number,
+    q: number,
+    s: number,
+    b: number,
+    rows: number,
+    n: number,
+    d: number,
+    scratch: number,
+  ): void;
   add(out: number, x: number, n4: number): void;
   relu(x: number, n4: number): void;
   gelu(x: number, n4: number): void;
@@ -173,6 +185,24 @@ function wrap(name: string, e: Exports, memory: WebAssembly.Memory, heap: Heap):
       }
     },
     biasSize: (d) => panels(d) * PANEL,
+    packedI8Size: (n, d) => (n * panels(d) * PANEL) / 4,
+    packI8(dst, scales, w, n, d) {
+      // Quantise row-major, then lay the bytes out in panels as pack() does the floats.
+      const q = new Int8Array(n * d);
+      quantizeRows(w, n, d, q, scales);
+      const out = ts.int8View(dst, n * panels(d) * PANEL);
+      out.fill(0);
+      for (let i = 0; i < n; i++) {
+        const row = i * d, to = i * PANEL;
+        for (let j = 0; j < d; j++) out[(j >> 4) * n * PANEL + to + (j & 15)] = q[row + j];
+      }
+    },
+    scratchI8Size: (n) => n * PANEL,
+    linearI8(out, x, q, scales, b, rows, n, d, scratch) {
+      if (rows > 0 && d > 0) {
+        e.linear_i8(ptr(out), ptr(x), ptr(q), ptr(scales), ptr(b), rows, n, d, ptr(scratch));
+      }
+    },
     matmul(out, x, w, rows, n, d) {
       if (rows > 0 && d > 0) e.linear(ptr(out), ptr(x), ptr(w), 0, rows, n, d);
     },
