@@ -154,14 +154,12 @@ Deno.test("createCpuBackend() rejects bad inputs with clear errors", async () =>
     () => createCpuBackend({ ...config, heads: 3 }, tensors),
     /not divisible by heads/,
   );
-  // deno-lint-ignore no-explicit-any
   assert.throws(
-    () => createCpuBackend(config, tensors, { weights: "f16" as any }),
+    () => createCpuBackend(config, tensors, { weights: "f16" as unknown as "f32" }),
     /unknown weights "f16"/,
   );
-  // deno-lint-ignore no-explicit-any
   assert.throws(
-    () => createCpuBackend(config, tensors, { kernels: "gpu" as any }),
+    () => createCpuBackend(config, tensors, { kernels: "gpu" as unknown as "ts" }),
     /unknown kernels "gpu"/,
   );
   const backend = createCpuBackend(config, tensors, { kernels: "ts" });
