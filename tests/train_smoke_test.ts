@@ -12,6 +12,7 @@ import type { SourceExample } from "../train/batches.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
 import { DEFAULTS, type TrainConfig } from "../train/config.ts";
 import { exportRun } from "../train/export.ts";
+import { evaluateModel } from "../train/evaluate.ts";
 import { runTraining, type TrainData } from "../train/loop.ts";
 import { makeRng } from "../train/rng.ts";
 import { createSession } from "../train/session.ts";
@@ -58,7 +59,7 @@ const tiny: TrainConfig = {
   threads: 1,
 };
 
-Deno.test("runTraining() learns copy and reverse to at least 99% exact match", async () => {
+Deno.test("runTraining() learns copy and reverse to 99%; export and eval agree", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const r = await runTraining({ config: tiny, outDir: dir, data });
@@ -70,6 +71,58 @@ Deno.test("runTraining() learns copy and reverse to at least 99% exact match", a
     const files = ["config.json", "metrics.json", "curves.svg", "README.md", "best.safetensors"];
     for (const f of files) assert.ok((await Deno.stat(`${dir}/${f}`)).size > 0, f);
     assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/metrics.json`)).epochs.length, 6);
+
+    // Export: the F32 file holds exactly the best checkpoint's parameters.
+    const best = await loadCheckpoint(`${dir}/best.safetensors`);
+    const x = await exportRun(dir, { out: `${dir}/model`, dtype: "F32" });
+    assert.equal(x.epoch, best.loop.bestEpoch + 1);
+    const m = readModel(await Deno.readFile(`${dir}/model.safetensors`));
+    assert.equal(m.config.dModel, 64);
+    for (const [name, t] of m.tensors) assert.deepEqual(t, best.tensors.get(name)!.data, name);
+    const info = m.meta.info as Record<string, unknown>;
+    assert.equal(typeof info.dataHash, "string");
+    assert.ok((info.validation as { overall: { exact: number } }).overall.exact >= 0.99);
+    assert.deepEqual(x.files.map((f) => f.slice(dir.length)), [
+      "/model.safetensors",
+      "/model.encoder.onnx",
+      "/model.decoder.onnx",
+    ]);
+    for (const f of x.files.slice(1)) {
+      const s = await createSession(await Deno.readFile(f), { threads: 1 });
+      assert.ok(s.outputNames.length > 0, f);
+      await s.release();
+    }
+    // F16 keeps every weight within half precision's rounding.
+    await exportRun(dir, { out: `${dir}/half`, onnx: false });
+    const h = readModel(await Deno.readFile(`${dir}/half.safetensors`));
+    for (const [name, t] of h.tensors) {
+      const ref = best.tensors.get(name)!.data;
+      t.forEach((v, i) => assert.ok(Math.abs(v - ref[i]) <= 1e-3 * Math.abs(ref[i]) + 1e-7, name));
+    }
+
+    // Eval on a held-out test split, from a dataset file: greedy and beam both near perfect.
+    const test = synthetic(200, 3).map((e) => ({ ...e, sources: [["synthetic"]], split: "test" }));
+    await Deno.writeTextFile(
+      `${dir}/c2k.jsonl`,
+      test.map((e) => JSON.stringify(e)).join("\n") + "\n",
+    );
+    const dataDir = new URL(`file://${dir}/`);
+    const bytes = await Deno.readFile(`${dir}/half.safetensors`);
+    const greedy = await evaluateModel({ model: bytes, split: "test", dataDir });
+    const beam = await evaluateModel({
+      model: bytes,
+      split: "test",
+      dataDir,
+      strategy: "beam",
+      limit: 50,
+    });
+    assert.equal(greedy.scored, 200);
+    assert.deepEqual(Object.keys(greedy.report.byKind), ["en", "romaji"]);
+    assert.ok(greedy.report.overall.exact >= 0.98, `greedy ${greedy.report.overall.exact}`);
+    assert.ok(greedy.report.overall.bleu >= 0.98 && greedy.report.overall.cer <= 0.02);
+    assert.equal(beam.scored, 50);
+    assert.ok(beam.report.overall.exact >= 0.98, `beam ${beam.report.overall.exact}`);
+    assert.equal(greedy.errors.length, Math.round(200 * (1 - greedy.report.overall.exact)));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -145,41 +198,6 @@ Deno.test("runTraining() refuses to resume with a different model shape", async 
       }),
       /Cannot resume with "dModel" 32: the run was started with 64/,
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("exportRun() writes a model file that reads back as the best checkpoint", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await runTraining({ config: { ...tiny, epochs: 1, validLimit: 20 }, outDir: dir, data });
-    const best = await loadCheckpoint(`${dir}/best.safetensors`);
-    const r = await exportRun(dir, { out: `${dir}/model`, dtype: "F32" });
-    const m = readModel(await Deno.readFile(`${dir}/model.safetensors`));
-    assert.equal(m.config.dModel, 64);
-    assert.equal(r.epoch, 1);
-    for (const [name, t] of m.tensors) assert.deepEqual(t, best.tensors.get(name)!.data, name);
-    const info = m.meta.info as Record<string, unknown>;
-    assert.equal(typeof info.dataHash, "string");
-    assert.ok((info.validation as { overall: { exact: number } }).overall.exact >= 0);
-    assert.deepEqual(r.files.map((f) => f.slice(dir.length)), [
-      "/model.safetensors",
-      "/model.encoder.onnx",
-      "/model.decoder.onnx",
-    ]);
-    for (const f of r.files.slice(1)) {
-      const s = await createSession(await Deno.readFile(f), { threads: 1 });
-      assert.ok(s.outputNames.length > 0, f);
-      await s.release();
-    }
-    // F16 keeps every weight within half precision's rounding.
-    await exportRun(dir, { out: `${dir}/half`, onnx: false });
-    const h = readModel(await Deno.readFile(`${dir}/half.safetensors`));
-    for (const [name, t] of h.tensors) {
-      const ref = best.tensors.get(name)!.data;
-      t.forEach((v, i) => assert.ok(Math.abs(v - ref[i]) <= 1e-3 * Math.abs(ref[i]) + 1e-7, name));
-    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -18,9 +18,16 @@ import { loadDataset } from "../data/dataset.ts";
 import { parseArgs } from "../deps/args.ts";
 import { createCpuBackend } from "../infer/cpu_backend.ts";
 import { readModel } from "../infer/model_file.ts";
-import { createProgress } from "../infer/progress.ts";
+import { createProgress, type Progress } from "../infer/progress.ts";
 import { type Kind, KINDS } from "./config.ts";
-import { decodeItems, type EvalItem, evalSet, scored, worstErrors } from "./evaluation.ts";
+import {
+  decodeItems,
+  type ErrorCase,
+  type EvalItem,
+  evalSet,
+  scored,
+  worstErrors,
+} from "./evaluation.ts";
 import { type Figures, type Report, score } from "./metrics.ts";
 
 const USAGE =
@@ -72,6 +79,81 @@ function positive(name: string, v: string | undefined, fallback: number, min = 1
   return n;
 }
 
+/** Options of {@link evaluateModel}. */
+export interface EvaluateOptions {
+  /** The model file's bytes. */
+  model: Uint8Array;
+  split: "train" | "valid" | "test";
+  strategy?: "greedy" | "beam";
+  /** Beam width (default 4). */
+  beam?: number;
+  /** Beam length normalisation (default 0). */
+  alpha?: number;
+  /** Kinds to score (default all). */
+  kinds?: readonly Kind[];
+  /** Score a fixed, evenly spread sample of this many sources; 0 = all. */
+  limit?: number;
+  /** Folder holding the dataset files (default the package's data/). */
+  dataDir?: URL;
+  /** Sources per decoder batch (default 64). */
+  batchSize?: number;
+  /** Most errors returned (default 500). */
+  top?: number;
+  /** Called as sources are decoded: (done so far in this batch, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What {@link evaluateModel} found. */
+export interface EvaluateResult {
+  report: Report;
+  /** The worst wrong predictions, worst first. */
+  errors: ErrorCase[];
+  /** Sources scored. */
+  scored: number;
+  /** Sources available in the split (before `limit`). */
+  available: number;
+  /** Sources the model cannot take (too long, unknown symbols). */
+  skipped: number;
+  /** Decoding seconds. */
+  seconds: number;
+  /** The backend that decoded ("wasm" or "cpu"). */
+  backend: string;
+}
+
+/**
+ * Decodes a dataset split with a model file and scores it.
+ *
+ * @param opts The model, split, strategy and sample.
+ * @returns The report overall and by kind, the worst errors, counts and time.
+ * @throws {SyntaxError} When the model file or the dataset is malformed.
+ */
+export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluateResult> {
+  const model = readModel(opts.model);
+  const mc = model.config;
+  const examples = (await loadDataset(mc.task, opts.dataDir)).filter((e) => e.split === opts.split);
+  const set = evalSet(examples, mc.task, opts.kinds ?? KINDS, mc.maxSrcLen);
+  const items: EvalItem[] = sample(set.items, opts.limit ?? 0);
+  const backend = createCpuBackend(mc, model.tensors);
+  const t0 = performance.now();
+  const predictions = await decodeItems(backend, items, mc.tgtVocab, {
+    strategy: opts.strategy ?? "greedy",
+    beam: opts.beam ?? 4,
+    alpha: opts.alpha ?? 0,
+    maxLength: mc.maxTgtLen - 1,
+    batchSize: opts.batchSize ?? 64,
+    onBatch: (n) => opts.onProgress?.(n, items.length),
+  });
+  return {
+    report: score(scored(items, predictions)),
+    errors: worstErrors(items, predictions, opts.top ?? 500),
+    scored: items.length,
+    available: set.items.length,
+    skipped: set.skipped,
+    seconds: (performance.now() - t0) / 1000,
+    backend: backend.name,
+  };
+}
+
 function dirUrl(path: string): URL {
   return new URL(path.endsWith("/") ? path : `${path}/`, new URL(`file://${Deno.cwd()}/`));
 }
@@ -119,33 +201,29 @@ async function main(args: string[]): Promise<number> {
   const top = positive("top", values.top, 500, 0);
   const batchSize = positive("batch", values.batch, 64);
 
-  const model = readModel(await Deno.readFile(values.model));
-  const mc = model.config;
-  const examples = (await loadDataset(mc.task, values.data ? dirUrl(values.data) : undefined))
-    .filter((e) => e.split === values.split);
-  const set = evalSet(examples, mc.task, kinds, mc.maxSrcLen);
-  const items: EvalItem[] = sample(set.items, limit);
-  const backend = createCpuBackend(mc, model.tensors);
-  const bar = createProgress(items.length, {
-    unit: "words",
-    write: (t) => Deno.stderr.writeSync(new TextEncoder().encode(t)),
-  });
-  const t0 = performance.now();
-  const predictions = await decodeItems(backend, items, mc.tgtVocab, {
+  const write = (t: string) => Deno.stderr.writeSync(new TextEncoder().encode(t));
+  const bar: { p?: Progress } = {}; // created once the number of sources is known
+  const r = await evaluateModel({
+    model: await Deno.readFile(values.model),
+    split: values.split as "train" | "valid" | "test",
     strategy: values.strategy,
     beam: width,
     alpha,
-    maxLength: mc.maxTgtLen - 1,
+    kinds,
+    limit,
+    dataDir: values.data ? dirUrl(values.data) : undefined,
     batchSize,
-    onBatch: (n) => bar.tick(n),
+    top,
+    onProgress: (n, total) => {
+      bar.p ??= createProgress(total, { unit: "words", write });
+      bar.p.tick(n);
+    },
   });
-  bar.done();
-  const seconds = (performance.now() - t0) / 1000;
-  const report = score(scored(items, predictions));
+  bar.p?.done();
+  const { report, errors } = r;
 
   const name = values.model.split("/").pop()!.replace(/\.safetensors$/, "");
   const errorsPath = values.errors ?? `runs/eval/${name}.${values.split}.errors.tsv`;
-  const errors = worstErrors(items, predictions, top);
   if (errorsPath.includes("/")) {
     await Deno.mkdir(errorsPath.slice(0, errorsPath.lastIndexOf("/")), { recursive: true });
   }
@@ -163,17 +241,18 @@ async function main(args: string[]): Promise<number> {
       model: values.model,
       split: values.split,
       strategy: how,
-      skipped: set.skipped,
-      sampled: limit > 0,
-      seconds,
+      scored: r.scored,
+      available: r.available,
+      skipped: r.skipped,
+      seconds: r.seconds,
       ...report,
     }));
   } else {
     console.log(
-      `${values.model} on ${values.split} (${how}; ${items.length} sources` +
-        `${limit > 0 ? `, a fixed sample of ${set.items.length}` : ""}` +
-        `${set.skipped ? `; ${set.skipped} skipped: too long or unknown symbols` : ""}; ` +
-        `${(items.length / seconds).toFixed(0)} words/s with ${backend.name})`,
+      `${values.model} on ${values.split} (${how}; ${r.scored} sources` +
+        `${r.scored < r.available ? `, a fixed sample of ${r.available}` : ""}` +
+        `${r.skipped ? `; ${r.skipped} skipped: too long or unknown symbols` : ""}; ` +
+        `${(r.scored / r.seconds).toFixed(0)} words/s with ${r.backend})`,
     );
     console.log(formatReport(report));
     console.log(`Worst ${errors.length} errors written to ${errorsPath}`);
