@@ -16,23 +16,47 @@ import {
   GATHER_ROWS,
   KV_APPEND,
   LAYER_NORM,
-  MATMUL,
-  MATMUL_SKINNY,
-  topKKernel,
+  matmulKernel,
+  type MatmulTile,
+  TOP_K,
   WG,
 } from "./kernels.ts";
 import { WebGpuError } from "./device.ts";
+
+/** The matmul variants, by the most rows they are chosen for. */
+export type MatmulName = "matmulSmall" | "matmulMedium" | "matmulLarge";
 
 /** The kernels a plan can dispatch. */
 export type KernelName =
   | "embed"
   | "layerNorm"
-  | "matmul"
-  | "matmulSkinny"
+  | MatmulName
   | "attention"
   | "kvAppend"
   | "gather"
   | "topK";
+
+/**
+ * Matmul tiles: few rows a thread when there are few rows (one decoder step of a small
+ * batch), more when there are many, so that each loaded weight is used by more rows.
+ */
+export const MATMUL_TILES: Record<MatmulName, MatmulTile & { maxRows: number }> = {
+  matmulSmall: { rows: 1, cols: 2, maxRows: 2 },
+  matmulMedium: { rows: 4, cols: 2, maxRows: 16 },
+  matmulLarge: { rows: 8, cols: 2, maxRows: Infinity },
+};
+
+/**
+ * The matmul variant for `m` rows.
+ *
+ * @param m Rows of the product.
+ * @returns The kernel's name and its tile.
+ */
+export function pickMatmul(m: number): { name: MatmulName; tile: MatmulTile } {
+  const name = (Object.keys(MATMUL_TILES) as MatmulName[])
+    .find((n) => m <= MATMUL_TILES[n].maxRows)!;
+  return { name, tile: MATMUL_TILES[name] };
+}
 
 /** Compute pipelines of every kernel, compiled for one model's sizes. */
 export interface Kernels {
@@ -46,8 +70,9 @@ export interface Kernels {
 const BINDINGS: Record<KernelName, string> = {
   embed: "rrrw",
   layerNorm: "rrrw",
-  matmul: "rrrw",
-  matmulSkinny: "rrrw",
+  matmulSmall: "rrrw",
+  matmulMedium: "rrrw",
+  matmulLarge: "rrrw",
   attention: "rrrrrww",
   kvAppend: "rww",
   gather: "rrw",
@@ -88,12 +113,16 @@ export async function compileKernels(device: GPUDevice, config: ModelConfig): Pr
   const sources: Record<KernelName, string> = {
     embed: EMBED,
     layerNorm: LAYER_NORM,
-    matmul: MATMUL,
-    matmulSkinny: MATMUL_SKINNY,
-    attention: attentionKernel(Math.max(config.maxSrcLen, config.maxTgtLen)),
+    matmulSmall: matmulKernel(MATMUL_TILES.matmulSmall),
+    matmulMedium: matmulKernel(MATMUL_TILES.matmulMedium),
+    matmulLarge: matmulKernel(MATMUL_TILES.matmulLarge),
+    attention: attentionKernel(
+      Math.max(config.maxSrcLen, config.maxTgtLen),
+      config.dModel / config.heads,
+    ),
     kvAppend: KV_APPEND,
     gather: GATHER_ROWS,
-    topK: topKKernel(config.tgtVocab.length),
+    topK: TOP_K,
   };
   const pipelines = {} as Record<KernelName, GPUComputePipeline>;
   const layouts = {} as Record<KernelName, GPUBindGroupLayout>;

@@ -10,14 +10,15 @@
 
 import type { Backend, DecoderState } from "../backend.ts";
 import { type ModelConfig, validateConfig } from "../model_spec.ts";
-import { ACT, SKINNY_ROWS, TILE } from "./kernels.ts";
+import { EOS } from "../vocab.ts";
+import { ACT, checkShapes, WG } from "./kernels.ts";
 import {
   compileKernels,
   type Dispatch,
   type Kernels,
   makePlan,
+  pickMatmul,
   type Plan,
-  spread,
   threads,
 } from "./_plan.ts";
 import {
@@ -39,22 +40,36 @@ import {
 export interface TopK {
   /** Token ids, (rows, k), best first (lowest id first among equal logits). */
   ids: Int32Array;
-  /** Their log-softmax values, (rows, k). */
+  /** Their log-probabilities, (rows, k), under the softmax over the allowed ids. */
   logProbs: Float32Array;
+  /** The log-probability of EOS, (rows), under the same softmax; -Infinity when banned. */
+  eos: Float32Array;
+}
+
+/** Which tokens {@link WebGpuDecoderState.stepTopK} considers. */
+export interface TopKOptions {
+  /**
+   * Ids below it are banned: left out of the softmax and never chosen (default 0). Decoding
+   * strategies pass EOS + 1 at the first step (no empty output) and EOS after it.
+   */
+  allowFrom?: number;
+  /** Candidates are taken from ids at or above it (default `allowFrom`); EOS + 1 for beams. */
+  topFrom?: number;
 }
 
 /** A {@link DecoderState} that can also choose tokens on the GPU and read back only those. */
 export interface WebGpuDecoderState extends DecoderState {
   /**
-   * Feeds one token per row and returns each row's most likely next token (greedy), reading
-   * back `rows` ids instead of the logits.
+   * Feeds one token per row and returns each row's most likely allowed next token (greedy),
+   * reading back `rows` ids instead of the logits.
    */
-  stepArgmax(tokens: Int32Array): Promise<Int32Array>;
+  stepArgmax(tokens: Int32Array, options?: { allowFrom?: number }): Promise<Int32Array>;
   /**
    * Feeds one token per row and returns each row's `k` most likely next tokens with their
-   * log-probabilities (enough for an exact beam search of width k).
+   * log-probabilities, and the log-probability of EOS (enough for an exact beam search of
+   * width k, reading back 2k + 1 numbers a row instead of the vocabulary's logits).
    */
-  stepTopK(tokens: Int32Array, k: number): Promise<TopK>;
+  stepTopK(tokens: Int32Array, k: number, options?: TopKOptions): Promise<TopK>;
 }
 
 /** A model loaded on a WebGPU device. */
@@ -79,8 +94,6 @@ export interface WebGpuBackendOptions {
   powerPreference?: GPUPowerPreference;
 }
 
-// Rows at or below which a matmul uses the skinny kernel (one decoder step of a small batch).
-const SKINNY_MAX = 32;
 // Bytes of encoder activations per chunk of sources (bounds memory for large batches).
 const ENCODER_CHUNK_BYTES = 32 << 20;
 const STORAGE = 0x80 | 0x08 | 0x04; // STORAGE | COPY_DST | COPY_SRC
@@ -111,11 +124,7 @@ export async function createWebGpuBackend(
 ): Promise<WebGpuBackend> {
   validateConfig(config);
   checkTensors(config, tensors);
-  if (config.tgtVocab.length > 4096) {
-    throw new RangeError(
-      `Cannot load the model on WebGPU: ${config.tgtVocab.length} target symbols exceed 4096`,
-    );
-  }
+  checkShapes(config);
   const owned = !options.device;
   const { device, adapter } = options.device
     ? { device: options.device, adapter: deviceLabel(options.device) }
@@ -211,9 +220,8 @@ function matmul(
   m: () => number,
   opts: { act?: number; accumulate?: boolean; cOffset?: () => number } = {},
 ): Dispatch {
-  const skinny = () => m() <= SKINNY_MAX;
   return {
-    kernel: () => skinny() ? "matmulSkinny" : "matmul",
+    kernel: () => pickMatmul(m()).name,
     buffers: [a, lin.w, lin.b, c],
     params: () => [
       m(),
@@ -223,10 +231,10 @@ function matmul(
       opts.accumulate ? 1 : 0,
       opts.cOffset?.() ?? 0,
     ],
-    groups: () => [
-      Math.ceil(lin.out / (skinny() ? 64 : TILE)),
-      Math.ceil(m() / (skinny() ? SKINNY_ROWS : TILE)),
-    ],
+    groups: () => {
+      const { tile } = pickMatmul(m());
+      return [Math.ceil(lin.out / 4 / tile.cols / WG), Math.ceil(m() / tile.rows)];
+    },
   };
 }
 
@@ -234,8 +242,8 @@ function layerNorm(x: GPUBuffer, n: GpuNorm, out: GPUBuffer, d: number, m: () =>
   return {
     kernel: "layerNorm",
     buffers: [x, n.g, n.b, out],
-    params: () => [m(), d],
-    groups: () => spread(m()),
+    params: () => [m(), d / 4],
+    groups: () => threads(m()),
   } satisfies Dispatch;
 }
 
@@ -342,8 +350,8 @@ function encode(
   const steps: Dispatch[] = [{
     kernel: "embed",
     buffers: [ids, weights.srcEmbed, weights.srcPos, x],
-    params: () => [m(), d, srcLen, 0],
-    groups: () => threads(m() * d),
+    params: () => [m(), d / 4, srcLen, 0],
+    groups: () => threads(m() * d / 4),
   }];
   for (const layer of weights.enc) {
     steps.push(
@@ -412,7 +420,7 @@ function makeState(
   let stepPlans: (Plan | undefined)[] = [];
   let gatherPlans: (Plan | undefined)[] = [];
   let topPlan: Plan | undefined;
-  let topK = 1; // the k of the current stepTopK
+  const topK = { k: 1, allowFrom: 0, topFrom: 0 }; // the current stepTopK's arguments
   let gatherRows = 0; // the rows select() is gathering
   let logitsOut = new Float32Array(rows0 * vocab);
   writeInts(device, buffers.rowSrc, rowSrc);
@@ -472,8 +480,8 @@ function makeState(
     const steps: Dispatch[] = [{
       kernel: "embed",
       buffers: [b.tokens, weights.tgtEmbed, weights.tgtPos, b.y],
-      params: () => [rows, d, 1, t],
-      groups: () => threads(rows * d),
+      params: () => [rows, d / 4, 1, t],
+      groups: () => threads(rows * d / 4),
     }];
     weights.dec.forEach((layer, l) => {
       steps.push(
@@ -482,8 +490,8 @@ function makeState(
         {
           kernel: "kvAppend",
           buffers: [b.qkv, set.k[l], set.v[l]],
-          params: () => [rows, d, 3 * d, d, 2 * d, t, maxT],
-          groups: () => threads(rows * d),
+          params: () => [rows, d / 4, 3 * d / 4, d / 4, 2 * d / 4, t, maxT],
+          groups: () => threads(rows * d / 4),
         },
         {
           // Keys 0..t only: the cache holds no later position, so no causal mask is needed.
@@ -545,16 +553,16 @@ function makeState(
       b.top = {
         k,
         ids: alloc("top ids", b.cap * k),
-        logProbs: alloc("top log-probs", b.cap * k),
-        read: alloc("read top", b.cap * k * 2, STAGING),
+        logProbs: alloc("top log-probs", b.cap * (k + 1)), // (cap, k), then EOS (cap)
+        read: alloc("read top", b.cap * (2 * k + 1), STAGING),
       };
     }
     const top = b.top;
     return topPlan ??= makePlan(kernels, [{
       kernel: "topK",
       buffers: [b.logits, top.ids, top.logProbs],
-      params: () => [rows, vocab, topK],
-      groups: () => spread(rows),
+      params: () => [rows, vocab, topK.k, topK.allowFrom, topK.topFrom, EOS],
+      groups: () => threads(rows),
     }]);
   }
 
@@ -612,7 +620,6 @@ function makeState(
   async function step(tokens: Int32Array): Promise<Float32Array> {
     checkTokens(tokens);
     const n = rows * vocab;
-    if (rows === 0) return logitsOut.subarray(0, 0);
     submitStep(tokens, (encoder) => {
       encoder.copyBufferToBuffer(buffers.logits, 0, buffers.readLogits, 0, n * 4);
     });
@@ -624,24 +631,37 @@ function makeState(
     });
   }
 
-  async function stepTopK(tokens: Int32Array, k: number): Promise<TopK> {
+  async function stepTopK(tokens: Int32Array, k: number, options: TopKOptions): Promise<TopK> {
     checkTokens(tokens);
-    if (!Number.isInteger(k) || k < 1 || k > vocab) {
-      throw new RangeError(`Cannot take the top k: k must be 1 to ${vocab}, got ${k}`);
+    const { allowFrom = 0, topFrom = allowFrom } = options;
+    if (!Number.isInteger(allowFrom) || allowFrom < 0 || allowFrom >= vocab) {
+      throw new RangeError(
+        `Cannot take the top k: allowFrom must be 0 to ${vocab - 1}, got ${allowFrom}`,
+      );
     }
-    if (rows === 0) return { ids: new Int32Array(0), logProbs: new Float32Array(0) };
+    if (!Number.isInteger(topFrom) || topFrom < allowFrom || topFrom >= vocab) {
+      throw new RangeError(
+        `Cannot take the top k: topFrom must be ${allowFrom} to ${vocab - 1}, got ${topFrom}`,
+      );
+    }
+    if (!Number.isInteger(k) || k < 1 || k > vocab - topFrom) {
+      throw new RangeError(`Cannot take the top k: k must be 1 to ${vocab - topFrom}, got ${k}`);
+    }
     const plan = topPlanFor(k);
     const top = buffers.top!;
-    const bytes = rows * k * 4;
-    topK = k;
+    const n = rows * k;
+    Object.assign(topK, { k, allowFrom, topFrom });
     submitStep(tokens, (encoder) => {
       plan.encode(encoder);
-      encoder.copyBufferToBuffer(top.ids, 0, top.read, 0, bytes);
-      encoder.copyBufferToBuffer(top.logProbs, 0, top.read, bytes, bytes);
+      encoder.copyBufferToBuffer(top.ids, 0, top.read, 0, n * 4);
+      encoder.copyBufferToBuffer(top.logProbs, 0, top.read, n * 4, (n + rows) * 4);
     });
-    return await readBack(top.read, 2 * bytes, (data) => ({
-      ids: new Int32Array(data, 0, rows * k).slice(),
-      logProbs: new Float32Array(data, bytes, rows * k).slice(),
+    return await readBack(top.read, (2 * n + rows) * 4, (data) => ({
+      ids: new Int32Array(data, 0, n).slice(),
+      logProbs: new Float32Array(data, n * 4, n).slice(),
+      eos: EOS < allowFrom
+        ? new Float32Array(rows).fill(-Infinity)
+        : new Float32Array(data, 2 * n * 4, rows).slice(),
     }));
   }
 
@@ -653,12 +673,9 @@ function makeState(
       }
     }
     const n = from.length;
+    if (n === 0) throw new RangeError("Cannot select rows: none given");
     rowSrc = Int32Array.from(from, (i) => rowSrc[i]);
     gatherRows = n;
-    if (n === 0) {
-      rows = 0;
-      return;
-    }
     await guardMemory(model, `Cannot select ${n} rows`, () => {
       const encoder = device.createCommandEncoder();
       if (n > buffers.cap) {
@@ -693,7 +710,7 @@ function makeState(
   async function crossAttention(): Promise<Float32Array> {
     checkUsable();
     const out = new Float32Array(rows * srcLen); // (rows, srcLen)
-    if (rows === 0 || t === 0) return out;
+    if (t === 0) return out;
     const bytes = rows * heads * srcLen * 4;
     const encoder = device.createCommandEncoder();
     encoder.copyBufferToBuffer(sets[current]!.probs, 0, buffers.readProbs, 0, bytes);
@@ -715,8 +732,9 @@ function makeState(
       return rows;
     },
     step: (tokens) => serial(() => step(tokens)),
-    stepTopK: (tokens, k) => serial(() => stepTopK(tokens, k)),
-    stepArgmax: (tokens) => serial(async () => (await stepTopK(tokens, 1)).ids),
+    stepTopK: (tokens, k, options = {}) => serial(() => stepTopK(tokens, k, options)),
+    stepArgmax: (tokens, options = {}) =>
+      serial(async () => (await stepTopK(tokens, 1, options)).ids),
     select: (from) => serial(() => select(from)),
     crossAttention: () => serial(crossAttention),
     dispose() {

@@ -163,9 +163,19 @@ export function watchDevice(device: GPUDevice): DeviceWatch {
     check,
     async guard<T>(work: Promise<T>): Promise<T> {
       check();
-      const result = await Promise.race([work, lost]);
+      let result: T;
+      try {
+        result = await Promise.race([work, lost]) as T;
+      } catch (cause) {
+        if (cause === failure) throw cause;
+        // A map or scope that fails because the device is going away may reject before
+        // device.lost settles: give it a moment, so the error says what happened.
+        await Promise.race([lost.catch(() => {}), new Promise((r) => setTimeout(r, 50))]);
+        check();
+        throw new WebGpuError("error", `A WebGPU operation failed: ${message(cause)}`, { cause });
+      }
       check();
-      return result as T;
+      return result;
     },
   };
 }
