@@ -193,7 +193,7 @@ export interface LoadReport {
   fileBytes: number;
   /** Bytes of the weights as f32. */
   weightBytes: number;
-  /** Bytes of the backend's kernel memory after the first word (weights and scratch). */
+  /** Bytes in use in the backend's kernel memory after the first word (weights, scratch). */
   backendBytes: number;
   /** Growth of the process's memory while loading, where a probe was given. */
   memoryBytes?: number;
@@ -204,33 +204,38 @@ export interface LoadReport {
  * start (add the module import time, measured from a fresh process, for the whole).
  *
  * @param bytes The model file.
- * @param options Kernels, the steps of the first word, and a memory probe (bytes in use by the
- *   process, e.g. `() => Deno.memoryUsage().rss`).
+ * @param options Kernels, weight storage, the steps of the first word, and a memory probe
+ *   (bytes in use by the process, e.g. `() => Deno.memoryUsage().rss`).
  * @returns Times and sizes.
  */
 export async function measureLoad(
   bytes: Uint8Array,
-  options: { kernels?: "wasm" | "ts"; steps?: number; memory?: () => number } = {},
+  options: {
+    kernels?: "wasm" | "ts";
+    weights?: "f32" | "i8";
+    steps?: number;
+    memory?: () => number;
+  } = {},
 ): Promise<LoadReport> {
-  const { kernels = "wasm", steps = 12, memory } = options;
+  const { kernels = "wasm", weights = "f32", steps = 12, memory } = options;
   const before = memory?.();
   const t0 = performance.now();
   const model = readModel(bytes);
   const t1 = performance.now();
-  const backend = createCpuBackend(model.config, model.tensors, { kernels });
+  const backend = createCpuBackend(model.config, model.tensors, { kernels, weights });
   const srcLen = Math.min(8, model.config.maxSrcLen);
   const src = sources(model.config, 1, srcLen);
   await decodeFixed(backend, model.config, src, 1, srcLen, Math.min(steps, model.config.maxTgtLen));
   const t2 = performance.now();
-  let weights = 0;
-  for (const t of model.tensors.values()) weights += t.length * 4;
+  let weightBytes = 0;
+  for (const t of model.tensors.values()) weightBytes += t.length * 4;
   const backendBytes = backend.memoryBytes();
   return {
     backend: backend.name,
     readMs: t1 - t0,
     firstWordMs: t2 - t1,
     fileBytes: bytes.length,
-    weightBytes: weights,
+    weightBytes,
     backendBytes,
     ...(memory && before !== undefined ? { memoryBytes: memory() - before } : {}),
   };

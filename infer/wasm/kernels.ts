@@ -187,15 +187,9 @@ function wrap(name: string, e: Exports, memory: WebAssembly.Memory, heap: Heap):
     biasSize: (d) => panels(d) * PANEL,
     packedI8Size: (n, d) => (n * panels(d) * PANEL) / 4,
     packI8(dst, scales, w, n, d) {
-      // Quantise row-major, then lay the bytes out in panels as pack() does the floats.
-      const q = new Int8Array(n * d);
-      quantizeRows(w, n, d, q, scales);
-      const out = ts.int8View(dst, n * panels(d) * PANEL);
-      out.fill(0);
-      for (let i = 0; i < n; i++) {
-        const row = i * d, to = i * PANEL;
-        for (let j = 0; j < d; j++) out[(j >> 4) * n * PANEL + to + (j & 15)] = q[row + j];
-      }
+      const q = ts.int8View(dst, n * panels(d) * PANEL);
+      if (d % PANEL) q.fill(0, (panels(d) - 1) * n * PANEL);
+      quantizeRows(w, n, d, q, scales, PANEL);
     },
     scratchI8Size: (n) => n * PANEL,
     linearI8(out, x, q, scales, b, rows, n, d, scratch) {
