@@ -163,7 +163,15 @@ Deno.test("runTraining() learns task weights, and validates kinds it did not tra
   const dir = await Deno.makeTempDir();
   try {
     const learned = await runTraining({
-      config: { ...tiny, epochs: 1, validLimit: 40, taskWeighting: "learned" },
+      // Dropout on, with batches larger than the step's default dropout table (64 rows).
+      config: {
+        ...tiny,
+        epochs: 1,
+        validLimit: 40,
+        taskWeighting: "learned",
+        dropout: 0.1,
+        batchSize: 256,
+      },
       outDir: dir,
       data,
     });

@@ -122,6 +122,8 @@ function stepOptions(c: TrainConfig): StepOptions {
     clipNorm: c.clipNorm,
     tasks: c.trainKinds.length,
     taskWeighting: c.taskWeighting,
+    // Sizes the dropout mask table: no batch holds more tokens (B·S or B·T) than this.
+    maxTokens: c.tokenBudget > 0 ? c.tokenBudget : c.batchSize * Math.max(c.maxSrcLen, c.maxTgtLen),
   };
 }
 
