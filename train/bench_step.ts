@@ -60,7 +60,10 @@ export interface StepBench {
   stepFlops: number;
   /** stepFlops / stepSeconds / 1e9. */
   stepGflops: number;
-  /** GFLOP/s of a plain MatMul (B·S, d) × (d, dFF), same session options. */
+  /**
+   * GFLOP/s of a plain MatMul (B·S, d) × (d, dFF), same session options, timed between the
+   * steps (five runs after each step).
+   */
   matmulGflops: number;
   /** stepGflops / matmulGflops. */
   ratio: number;
@@ -82,32 +85,30 @@ export function forwardFlops(c: ModelConfig, B: number, S: number, T: number): n
   return 2 * (enc + dec + out);
 }
 
-async function median(run: () => Promise<unknown>, n: number): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await run();
-    times.push((performance.now() - t0) / 1000);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(n / 2)];
+function median(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function matmulGflops(M: number, K: number, N: number, threads: number, n: number) {
+/** A session running one plain MatMul (M, K) × (K, N), and its FLOPs. */
+async function matmulRunner(M: number, K: number, N: number, threads: number) {
   const g = new Graph("float32");
   const a = g.input("a", "float32", [M, K]);
   const b = g.input("b", "float32", [K, N]);
   const [y] = g.node("MatMul", [a, b], [{ dtype: "float32", shape: [M, N] }]);
   g.output(y, "y");
-  const s = await createSession(g.toModel(), { threads });
+  const session = await createSession(g.toModel(), { threads });
   const feeds = {
     a: f32(new Float32Array(M * K).fill(0.5), [M, K]),
     b: f32(new Float32Array(K * N).fill(0.25), [K, N]),
   };
-  await s.run(feeds);
-  const sec = await median(() => s.run(feeds), n);
-  await s.release();
-  return (2 * M * K * N) / sec / 1e9;
+  return { session, run: () => session.run(feeds), flops: 2 * M * K * N };
+}
+
+async function timed(run: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await run();
+  return (performance.now() - t0) / 1000;
 }
 
 /**
@@ -155,12 +156,22 @@ export async function benchStep(opts: {
     step: f32([1], []),
     seed: f32([1], []),
   });
+  const mm = await matmulRunner(B * S, c.dModel, c.dFF, threads);
   await session.run(feeds); // warm-up: allocations and kernel choice
-  const stepSeconds = await median(() => session.run(feeds), steps);
+  await mm.run();
+  // Interleaved, so that a busy machine slows both measurements alike.
+  const stepTimes: number[] = [];
+  const mmTimes: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    stepTimes.push(await timed(() => session.run(feeds)));
+    for (let j = 0; j < 5; j++) mmTimes.push(await timed(mm.run));
+  }
   await session.release();
+  await mm.session.release();
+  const stepSeconds = median(stepTimes);
   const stepFlops = 3 * forwardFlops(c, B, S, T);
   const stepGflops = stepFlops / stepSeconds / 1e9;
-  const mm = await matmulGflops(B * S, c.dModel, c.dFF, threads, Math.max(steps * 5, 20));
+  const matmulGflops = mm.flops / median(mmTimes) / 1e9;
   return {
     batch: B,
     srcLen: S,
@@ -169,8 +180,8 @@ export async function benchStep(opts: {
     tokensPerSecond: (B * T) / stepSeconds,
     stepFlops,
     stepGflops,
-    matmulGflops: mm,
-    ratio: stepGflops / mm,
+    matmulGflops,
+    ratio: stepGflops / matmulGflops,
   };
 }
 
