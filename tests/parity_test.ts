@@ -381,15 +381,18 @@ Deno.test({
   },
 });
 
-/** Up to 1,000 single test-split words of the C2K dataset, or random words without it. */
+/**
+ * 1,000 single English words of the C2K test split, evenly spread over the sorted file (not
+ * just a–c), or random words when the dataset is not built.
+ */
 async function testWords(c: ModelConfig): Promise<string[]> {
   try {
-    const data = await loadDataset("c2k");
-    return data
+    const words = (await loadDataset("c2k"))
       .filter((e) => e.split === "test" && e.kind === "en" && e.key.length < c.maxSrcLen)
       .filter((e) => !e.key.includes(" "))
-      .slice(0, 1000)
       .map((e) => e.key);
+    const n = Math.min(1000, words.length);
+    return Array.from({ length: n }, (_, i) => words[Math.floor((i * words.length) / n)]);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
     return randomWords(1000, 16, 26);
