@@ -445,7 +445,7 @@ async function benchCold(): Promise<Results> {
       ["load the model (fetch, checksum, F16→F32, backend)", fixed(m((r) => r.loadMs))],
       ["first word (weights into kernel memory, decode)", fixed(m((r) => r.firstWordMs))],
       ["whole process, spawn to exit (parent's clock)", fixed(m((r) => r.wallMs))],
-      ["  the same, first run (module cache cold)", fixed(first.wallMs)],
+      ["  the same, first of the 6 runs (fills the module cache if empty)", fixed(first.wallMs)],
     ]));
     console.log();
     console.log(table(["memory", "size"], [
