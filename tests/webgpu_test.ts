@@ -129,21 +129,32 @@ async function backends(c: ModelConfig, tensors: Tensors): Promise<[Backend, Web
 }
 
 for (const [label, config] of [["tiny GELU", TINY], ["wide ReLU", WIDE]] as const) {
-  gpuTest(
-    `WebGPU logits stay within 1e-3 of the CPU backend at every step, through select() (${label} model, batch 7, sources of length 1 to the maximum)`,
-    async () => {
-      const tensors = randomModel(config, 3);
-      const [cpu, gpu] = await backends(config, tensors);
-      try {
-        const sources = randomSources(config, 7, 11);
-        sources[0] = Int32Array.of(EOS); // length 1: the empty word
-        sources[1] = randomSources(config, 1, 12, config.maxSrcLen)[0]; // the maximum length
-        await compareSteps(cpu, gpu, config, sources, 5);
-      } finally {
-        gpu.dispose();
-      }
-    },
-  );
+  for (const tiles of ["hardware", "software"] as const) {
+    gpuTest(
+      `WebGPU logits stay within 1e-3 of the CPU backend at every step, through select() (${label} model, ${tiles} matmul tiles, batch 7, sources of length 1 to the maximum)`,
+      async () => {
+        const tensors = randomModel(config, 3);
+        const cpu = createCpuBackend(config, tensors);
+        const gpu = await createWebGpuBackend(config, tensors, { tiles, encoderChunk: 64 });
+        try {
+          const sources = randomSources(config, 7, 11);
+          sources[0] = Int32Array.of(EOS); // length 1: the empty word
+          sources[1] = randomSources(config, 1, 12, config.maxSrcLen)[0]; // the maximum length
+          await compareSteps(cpu, gpu, config, sources, 5);
+          // Many rows: the tallest tiles, and the encoder in chunks of 64 sources.
+          await compareSteps(
+            cpu,
+            gpu,
+            { ...config, maxTgtLen: 3 },
+            randomSources(config, 300, 13),
+            6,
+          );
+        } finally {
+          gpu.dispose();
+        }
+      },
+    );
+  }
 }
 
 gpuTest(

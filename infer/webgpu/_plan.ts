@@ -23,8 +23,52 @@ import {
 } from "./kernels.ts";
 import { WebGpuError } from "./device.ts";
 
-/** The matmul variants, by the most rows they are chosen for. */
-export type MatmulName = "matmulSmall" | "matmulMedium" | "matmulLarge";
+/** The matmul variants, from the fewest rows a thread to the most. */
+export type MatmulName = "matmul0" | "matmul1" | "matmul2" | "matmul3";
+
+/** A matmul tile with the most rows (of the product) it is chosen for. */
+export type SizedTile = MatmulTile & { maxRows: number };
+
+/** Four matmul tiles, by rising `maxRows`; the last one takes any number of rows. */
+export type TileTable = [SizedTile, SizedTile, SizedTile, SizedTile];
+
+/**
+ * Matmul tiles for hardware GPUs: few rows a thread for one decoder step of a small batch
+ * (a tile taller than the product wastes work and threads), more as rows grow, so that each
+ * loaded weight serves more rows without using so many registers that they spill.
+ */
+export const HARDWARE_TILES: TileTable = [
+  { rows: 1, cols: 2, maxRows: 2 },
+  { rows: 4, cols: 2, maxRows: 16 },
+  { rows: 8, cols: 2, maxRows: 256 },
+  { rows: 8, cols: 2, maxRows: Infinity },
+];
+
+/**
+ * Matmul tiles for software adapters (llvmpipe, lavapipe), measured there: every buffer load
+ * is a bounds-checked gather, so the fastest tile is the tallest that still compiles quickly,
+ * and a tile as tall as the product is nearly free for few rows.
+ */
+export const SOFTWARE_TILES: TileTable = [
+  { rows: 2, cols: 4, maxRows: 2 },
+  { rows: 8, cols: 4, maxRows: 8 },
+  { rows: 16, cols: 4, maxRows: 16 },
+  { rows: 32, cols: 4, maxRows: Infinity },
+];
+
+const MATMULS: MatmulName[] = ["matmul0", "matmul1", "matmul2", "matmul3"];
+
+/**
+ * The matmul variant for `m` rows.
+ *
+ * @param tiles The table the kernels were compiled with.
+ * @param m Rows of the product.
+ * @returns The kernel's name and its tile.
+ */
+export function pickMatmul(tiles: TileTable, m: number): { name: MatmulName; tile: MatmulTile } {
+  const i = tiles.findIndex((t) => m <= t.maxRows);
+  return { name: MATMULS[i < 0 ? 3 : i], tile: tiles[i < 0 ? 3 : i] };
+}
 
 /** The kernels a plan can dispatch. */
 export type KernelName =
@@ -36,43 +80,24 @@ export type KernelName =
   | "gather"
   | "topK";
 
-/**
- * Matmul tiles: few rows a thread when there are few rows (one decoder step of a small
- * batch), more when there are many, so that each loaded weight is used by more rows.
- */
-export const MATMUL_TILES: Record<MatmulName, MatmulTile & { maxRows: number }> = {
-  matmulSmall: { rows: 1, cols: 2, maxRows: 2 },
-  matmulMedium: { rows: 4, cols: 2, maxRows: 16 },
-  matmulLarge: { rows: 8, cols: 2, maxRows: Infinity },
-};
-
-/**
- * The matmul variant for `m` rows.
- *
- * @param m Rows of the product.
- * @returns The kernel's name and its tile.
- */
-export function pickMatmul(m: number): { name: MatmulName; tile: MatmulTile } {
-  const name = (Object.keys(MATMUL_TILES) as MatmulName[])
-    .find((n) => m <= MATMUL_TILES[n].maxRows)!;
-  return { name, tile: MATMUL_TILES[name] };
-}
-
 /** Compute pipelines of every kernel, compiled for one model's sizes. */
 export interface Kernels {
   device: GPUDevice;
   pipelines: Record<KernelName, GPUComputePipeline>;
   /** Each kernel's bind group layout; kernels with the same bindings share one. */
   layouts: Record<KernelName, GPUBindGroupLayout>;
+  /** The matmul tiles compiled (see {@link pickMatmul}). */
+  tiles: TileTable;
 }
 
 // What each kernel binds after its uniform parameters: r = read-only storage, w = read-write.
 const BINDINGS: Record<KernelName, string> = {
   embed: "rrrw",
   layerNorm: "rrrw",
-  matmulSmall: "rrrw",
-  matmulMedium: "rrrw",
-  matmulLarge: "rrrw",
+  matmul0: "rrrw",
+  matmul1: "rrrw",
+  matmul2: "rrrw",
+  matmul3: "rrrw",
   attention: "rrrrrww",
   kvAppend: "rww",
   gather: "rrw",
@@ -105,17 +130,23 @@ const SLOT = 256;
  * Compiles every kernel for a model's sizes, naming the kernel that fails.
  *
  * @param device The device.
- * @param config The model (sizes the attention scores and the top-k row copy).
+ * @param config The model (sizes the attention kernel).
+ * @param tiles The matmul tiles ({@link HARDWARE_TILES} or {@link SOFTWARE_TILES}).
  * @returns The pipelines.
  * @throws {WebGpuError} When a kernel does not compile on this device.
  */
-export async function compileKernels(device: GPUDevice, config: ModelConfig): Promise<Kernels> {
+export async function compileKernels(
+  device: GPUDevice,
+  config: ModelConfig,
+  tiles: TileTable,
+): Promise<Kernels> {
   const sources: Record<KernelName, string> = {
     embed: EMBED,
     layerNorm: LAYER_NORM,
-    matmulSmall: matmulKernel(MATMUL_TILES.matmulSmall),
-    matmulMedium: matmulKernel(MATMUL_TILES.matmulMedium),
-    matmulLarge: matmulKernel(MATMUL_TILES.matmulLarge),
+    matmul0: matmulKernel(tiles[0]),
+    matmul1: matmulKernel(tiles[1]),
+    matmul2: matmulKernel(tiles[2]),
+    matmul3: matmulKernel(tiles[3]),
     attention: attentionKernel(
       Math.max(config.maxSrcLen, config.maxTgtLen),
       config.dModel / config.heads,
@@ -161,7 +192,7 @@ export async function compileKernels(device: GPUDevice, config: ModelConfig): Pr
     }
     pipelines[name] = pipeline;
   }
-  return { device, pipelines, layouts };
+  return { device, pipelines, layouts, tiles: [...tiles] as TileTable };
 }
 
 /**

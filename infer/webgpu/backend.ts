@@ -15,11 +15,14 @@ import { ACT, checkShapes, WG } from "./kernels.ts";
 import {
   compileKernels,
   type Dispatch,
+  HARDWARE_TILES,
   type Kernels,
   makePlan,
   pickMatmul,
   type Plan,
+  SOFTWARE_TILES,
   threads,
+  type TileTable,
 } from "./_plan.ts";
 import {
   checkTensors,
@@ -92,6 +95,16 @@ export interface WebGpuBackendOptions {
   gpu?: GPU | null;
   /** Adapter preference when no device is given. */
   powerPreference?: GPUPowerPreference;
+  /**
+   * Matmul tiles: by default "software" on software adapters (llvmpipe), else "hardware".
+   * Tests force each to check both on any adapter.
+   */
+  tiles?: "hardware" | "software";
+  /**
+   * Sources the encoder runs at once (default: as many as fit in 32 MiB of activations);
+   * tests set it low to check that chunks join up.
+   */
+  encoderChunk?: number;
 }
 
 // Bytes of encoder activations per chunk of sources (bounds memory for large batches).
@@ -131,7 +144,12 @@ export async function createWebGpuBackend(
     : await requestWebGpuDevice(options);
   const watch = watchDevice(device);
   try {
-    const kernels = await compileKernels(device, config);
+    const tiles = options.tiles ?? (adapter.endsWith("(software)") ? "software" : "hardware");
+    const kernels = await compileKernels(
+      device,
+      config,
+      tiles === "software" ? SOFTWARE_TILES : HARDWARE_TILES,
+    );
     device.pushErrorScope("out-of-memory");
     const weights = uploadWeights(device, config, tensors);
     const oom = await watch.guard(device.popErrorScope());
@@ -142,7 +160,12 @@ export async function createWebGpuBackend(
       adapter,
       device,
       start: (src, rows, srcLen) =>
-        startDecoder({ config, device, kernels, weights, watch }, src, rows, srcLen),
+        startDecoder(
+          { config, device, kernels, weights, watch, chunk: options.encoderChunk },
+          src,
+          rows,
+          srcLen,
+        ),
       dispose() {
         for (const b of weights.all) b.destroy();
         if (owned) device.destroy();
@@ -171,6 +194,8 @@ interface Model {
   kernels: Kernels;
   weights: GpuWeights;
   watch: DeviceWatch;
+  /** Sources per encoder chunk, if fixed. */
+  chunk?: number;
 }
 
 /** The key/value caches of the decoder's self-attention and the last cross-attention weights. */
@@ -213,6 +238,7 @@ function makeAllocator(device: GPUDevice, rows: number) {
 }
 
 function matmul(
+  tiles: TileTable,
   a: GPUBuffer,
   lin: GpuLinear,
   c: GPUBuffer,
@@ -221,7 +247,7 @@ function matmul(
   opts: { act?: number; accumulate?: boolean; cOffset?: () => number } = {},
 ): Dispatch {
   return {
-    kernel: () => pickMatmul(m()).name,
+    kernel: () => pickMatmul(tiles, m()).name,
     buffers: [a, lin.w, lin.b, c],
     params: () => [
       m(),
@@ -232,7 +258,7 @@ function matmul(
       opts.cOffset?.() ?? 0,
     ],
     groups: () => {
-      const { tile } = pickMatmul(m());
+      const { tile } = pickMatmul(tiles, m());
       return [Math.ceil(lin.out / 4 / tile.cols / WG), Math.ceil(m() / tile.rows)];
     },
   };
@@ -326,11 +352,12 @@ function encode(
   crossKv: GPUBuffer[],
 ): void {
   const { config, device, kernels, weights } = model;
+  const tiles = kernels.tiles;
   const d = config.dModel;
   const widest = Math.max(3 * d, config.dFF);
   const chunk = Math.max(
     1,
-    Math.min(rows, Math.floor(ENCODER_CHUNK_BYTES / (srcLen * widest * 4))),
+    Math.min(rows, model.chunk ?? Math.floor(ENCODER_CHUNK_BYTES / (srcLen * widest * 4))),
   );
   const alloc = makeAllocator(device, chunk);
   const n = chunk * srcLen;
@@ -356,7 +383,7 @@ function encode(
   for (const layer of weights.enc) {
     steps.push(
       layerNorm(x, layer.ln1, a, d, m),
-      matmul(a, layer.qkv, qkv, d, m),
+      matmul(tiles, a, layer.qkv, qkv, d, m),
       {
         kernel: "attention",
         buffers: [qkv, qkv, qkv, ids, dummyIn, o, dummyOut],
@@ -365,15 +392,15 @@ function encode(
           3 * d, 0, 3 * d, d, 3 * d, 2 * d, 1, 0, 0, 0],
         groups: () => threads(m() * heads),
       },
-      matmul(o, layer.o, x, d, m, { accumulate: true }),
+      matmul(tiles, o, layer.o, x, d, m, { accumulate: true }),
       layerNorm(x, layer.ln2, a, d, m),
-      matmul(a, layer.ff1, hidden, d, m, { act }),
-      matmul(hidden, layer.ff2, x, config.dFF, m, { accumulate: true }),
+      matmul(tiles, a, layer.ff1, hidden, d, m, { act }),
+      matmul(tiles, hidden, layer.ff2, x, config.dFF, m, { accumulate: true }),
     );
   }
   steps.push(layerNorm(x, weights.encLn, a, d, m));
   weights.dec.forEach((layer, l) => {
-    steps.push(matmul(a, layer.crossKv, crossKv[l], d, m, {
+    steps.push(matmul(tiles, a, layer.crossKv, crossKv[l], d, m, {
       cOffset: () => at.offset * srcLen * 2 * d,
     }));
   });
@@ -398,6 +425,7 @@ function makeState(
   crossKv: GPUBuffer[],
 ): WebGpuDecoderState {
   const { config, device, kernels, weights, watch } = model;
+  const tiles = kernels.tiles;
   const d = config.dModel;
   const heads = config.heads;
   const dh = d / heads;
@@ -486,7 +514,7 @@ function makeState(
     weights.dec.forEach((layer, l) => {
       steps.push(
         layerNorm(b.y, layer.ln1, b.a, d, m),
-        matmul(b.a, layer.qkv, b.qkv, d, m),
+        matmul(tiles, b.a, layer.qkv, b.qkv, d, m),
         {
           kernel: "kvAppend",
           buffers: [b.qkv, set.k[l], set.v[l]],
@@ -501,9 +529,9 @@ function makeState(
           params: () => [rows, 1, t + 1, maxT, heads, dh, 3 * d, 0, d, 0, d, 0, 0, 0, 0, 0],
           groups: () => threads(rows * heads),
         },
-        matmul(b.o, layer.o, b.y, d, m, { accumulate: true }),
+        matmul(tiles, b.o, layer.o, b.y, d, m, { accumulate: true }),
         layerNorm(b.y, layer.ln2, b.a, d, m),
-        matmul(b.a, layer.crossQ, b.q, d, m),
+        matmul(tiles, b.a, layer.crossQ, b.q, d, m),
         {
           kernel: "attention",
           buffers: [b.q, crossKv[l], crossKv[l], srcIds, b.rowSrc, b.o, set.probs],
@@ -512,15 +540,15 @@ function makeState(
             1, 0, 1, l === layers - 1 ? 1 : 0],
           groups: () => threads(rows * heads),
         },
-        matmul(b.o, layer.crossO, b.y, d, m, { accumulate: true }),
+        matmul(tiles, b.o, layer.crossO, b.y, d, m, { accumulate: true }),
         layerNorm(b.y, layer.ln3, b.a, d, m),
-        matmul(b.a, layer.ff1, b.hidden, d, m, { act }),
-        matmul(b.hidden, layer.ff2, b.y, config.dFF, m, { accumulate: true }),
+        matmul(tiles, b.a, layer.ff1, b.hidden, d, m, { act }),
+        matmul(tiles, b.hidden, layer.ff2, b.y, config.dFF, m, { accumulate: true }),
       );
     });
     steps.push(
       layerNorm(b.y, weights.decLn, b.a, d, m),
-      matmul(b.a, weights.out, b.logits, d, m),
+      matmul(tiles, b.a, weights.out, b.logits, d, m),
     );
     return makePlan(kernels, steps);
   }

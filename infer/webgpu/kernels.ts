@@ -162,12 +162,12 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   if (n4 >= n4s) { return; }
   let m0 = g.y * ${tile.rows}u;
   // Columns past n (when n / 4 is not a multiple of cols) read column n4 and are not stored.
-${lines(C.map((j) => `  let n${j} = select(n4, n4 + ${j}u, n4 + ${j}u < n4s);`))}
+${lines(C.map((j) => `  let col${j} = select(n4, n4 + ${j}u, n4 + ${j}u < n4s);`))}
 ${lines(R.map((i) => `  let ra${i} = min(m0 + ${i}u, p.m - 1u) * k4s;`))}
 ${lines(R.flatMap((i) => C.map((j) => `  var c${i}_${j} = vec4f(0.0);`)))}
   for (var k4 = 0u; k4 < k4s; k4++) {
     let wr = k4 * 4u * n4s;
-${lines(K.flatMap((q) => C.map((j) => `    let w${q}_${j} = w[wr + ${q}u * n4s + n${j}];`)))}
+${lines(K.flatMap((q) => C.map((j) => `    let w${q}_${j} = w[wr + ${q}u * n4s + col${j}];`)))}
 ${
     lines(R.flatMap((i) => [
       `    let a${i} = a[ra${i} + k4];`,
