@@ -2,46 +2,34 @@
  * Measures the train step of a model config: tokens per second, and the GFLOP/s it achieves
  * next to a plain MatMul graph of the step's largest product, in the same process.
  *
- * Run: `deno run -A train/bench_step.ts [--batch 64] [--src 12] [--tgt 10] [--steps 20]`.
+ * Run: `deno run -A train/bench_step.ts [--batch 128] [--src 12] [--tgt 10] [--steps 20]`.
  *
  * @module
  */
 
 import { parseArgs } from "../deps/args.ts";
 import { type ModelConfig, tensorSpecs } from "../infer/model_spec.ts";
-import { C2K_SOURCE, TARGET } from "../infer/vocab.ts";
+import { DEFAULTS, modelConfigOf } from "./config.ts";
 import { initParams } from "./init.ts";
 import { Graph } from "./onnx/graph.ts";
 import { makeRng } from "./rng.ts";
 import { createSession, f32, i64, type ort } from "./session.ts";
 import { buildTrainStep, type StepOptions } from "./step.ts";
 
-/** The default model of issue 3. */
-export const BENCH_CONFIG: ModelConfig = {
-  task: "c2k",
-  dModel: 256,
-  heads: 4,
-  encLayers: 3,
-  decLayers: 3,
-  dFF: 1024,
-  activation: "relu",
-  maxSrcLen: 32,
-  maxTgtLen: 32,
-  srcVocab: [...C2K_SOURCE],
-  tgtVocab: [...TARGET],
-};
+/** The default model of the training loop (train/config.ts), i.e. the shipped C2K shape. */
+export const BENCH_CONFIG: ModelConfig = modelConfigOf(DEFAULTS);
 
 /** The default training options of the loop. */
 export const BENCH_OPTIONS: StepOptions = {
-  labelSmoothing: 0.1,
-  dropout: 0.1,
-  weightDecay: 0.01,
-  beta1: 0.9,
-  beta2: 0.98,
-  eps: 1e-9,
-  clipNorm: 1,
+  labelSmoothing: DEFAULTS.labelSmoothing,
+  dropout: DEFAULTS.dropout,
+  weightDecay: DEFAULTS.weightDecay,
+  beta1: DEFAULTS.beta1,
+  beta2: DEFAULTS.beta2,
+  eps: DEFAULTS.eps,
+  clipNorm: DEFAULTS.clipNorm,
   tasks: 3,
-  taskWeighting: "fixed",
+  taskWeighting: DEFAULTS.taskWeighting,
 };
 
 /** What {@link benchStep} measures. */
@@ -128,7 +116,7 @@ export async function benchStep(opts: {
 } = {}): Promise<StepBench> {
   const c = opts.config ?? BENCH_CONFIG;
   const o = opts.options ?? BENCH_OPTIONS;
-  const [B, S, T] = [opts.batch ?? 64, opts.srcLen ?? 12, opts.tgtLen ?? 10];
+  const [B, S, T] = [opts.batch ?? DEFAULTS.batchSize, opts.srcLen ?? 12, opts.tgtLen ?? 10];
   const steps = opts.steps ?? 10;
   const threads = opts.threads ?? 0;
   const session = await createSession(buildTrainStep(c, o), { threads });
@@ -188,7 +176,7 @@ export async function benchStep(opts: {
 if (import.meta.main) {
   const { values } = parseArgs({
     options: {
-      batch: { type: "string", default: "64" },
+      batch: { type: "string", default: String(DEFAULTS.batchSize) },
       src: { type: "string", default: "12" },
       tgt: { type: "string", default: "10" },
       steps: { type: "string", default: "10" },

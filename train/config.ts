@@ -61,7 +61,7 @@ export interface TrainConfig {
 }
 
 // deno-fmt-ignore
-/** The defaults: a Transformer of about 5.6 M parameters trained on C2K. */
+/** The defaults: the shipped C2K shape, a Transformer of about 2.5 M parameters (≤ 3 MB as int8). */
 export const DEFAULTS: Readonly<TrainConfig> = {
   // data
   task: "c2k",              // c2k reads spelling, p2k reads ARPAbet phonemes
@@ -70,11 +70,11 @@ export const DEFAULTS: Readonly<TrainConfig> = {
   trainKinds: ["en", "phrase", "romaji"], // kinds of example trained on (each one is a task)
   validKinds: ["en", "phrase", "romaji"], // kinds validated on (may include untrained ones)
   // model
-  dModel: 256,              // residual stream width
+  dModel: 192,              // residual stream width
   heads: 4,                 // attention heads (dModel must divide by it)
   encLayers: 3,             // encoder layers
-  decLayers: 3,             // decoder layers
-  dFF: 1024,                // feed-forward hidden width
+  decLayers: 2,             // decoder layers
+  dFF: 768,                 // feed-forward hidden width
   activation: "relu",       // relu, or gelu (tanh form)
   maxSrcLen: 32,            // longest source, EOS included; longer examples are skipped (counted)
   maxTgtLen: 32,            // longest decoder input, SOS included; longer examples are skipped
@@ -89,17 +89,17 @@ export const DEFAULTS: Readonly<TrainConfig> = {
   eps: 1e-9,                // AdamW denominator epsilon
   clipNorm: 1.0,            // global gradient-norm clip; 0 = off
   warmupEpochs: 1,          // linear warm-up length in epochs (fractions allowed)
-  lrDecay: 0.9,             // ExponentialLR gamma: lr multiplied by this each epoch after warm-up
+  lrDecay: 0.92,            // ExponentialLR gamma: lr multiplied by this each epoch after warm-up
   minLr: 1e-5,              // floor of the decayed learning rate
   // batches
-  batchSize: 64,            // examples per batch (used when tokenBudget is 0)
+  batchSize: 128,           // examples per batch (used when tokenBudget is 0)
   tokenBudget: 0,           // if > 0: rows × longest sequence per batch, instead of batchSize
   // tasks
   taskWeighting: "fixed",   // fixed weights, or "learned" (Kendall & Gal 2018 uncertainty weighting)
   taskWeights: { en: 1, phrase: 1, romaji: 1 }, // fixed weights (initial ones when learned)
   // loop
-  epochs: 40,               // most epochs to run
-  patience: 5,              // stop after this many epochs without a better validation loss
+  epochs: 60,               // most epochs to run
+  patience: 8,              // stop after this many epochs without a better validation loss
   seed: 1234,               // seeds initialisation, shuffling and dropout
   validLimit: 0,            // valid examples greedy-decoded per epoch for exact/BLEU/CER; 0 = all
   checkpointMinutes: 10,    // also checkpoint this often within an epoch
