@@ -101,7 +101,7 @@ const BINDINGS: Record<KernelName, string> = {
   attention: "rrrrrww",
   kvAppend: "rww",
   gather: "rrw",
-  topK: "rww",
+  topK: "rw",
 };
 
 /** One dispatch: its kernel, its buffers (bindings 1, 2, …), its parameters and launch size. */

@@ -220,7 +220,7 @@ interface StepBuffers {
   logits: GPUBuffer; // (cap, Vt)
   readLogits: GPUBuffer; // staging (cap, Vt)
   readProbs: GPUBuffer; // staging (cap, heads, srcLen)
-  top: { k: number; ids: GPUBuffer; logProbs: GPUBuffer; read: GPUBuffer } | null;
+  top: { k: number; out: GPUBuffer; read: GPUBuffer } | null; // (cap, 2k + 1) each
 }
 
 function makeAllocator(device: GPUDevice, rows: number) {
@@ -488,7 +488,7 @@ function makeState(
   }
 
   function destroyStep(b: StepBuffers) {
-    const top = b.top ? [b.top.ids, b.top.logProbs, b.top.read] : [];
+    const top = b.top ? [b.top.out, b.top.read] : [];
     const all = [b.tokens, b.rowSrc, b.from, b.y, b.a, b.o, b.q, b.qkv, b.hidden, b.logits];
     for (const x of [...all, b.readLogits, b.readProbs, ...top]) x.destroy();
   }
@@ -574,21 +574,20 @@ function makeState(
   function topPlanFor(k: number): Plan {
     const b = buffers;
     if (!b.top || b.top.k < k) {
-      if (b.top) { for (const x of [b.top.ids, b.top.logProbs, b.top.read]) x.destroy(); }
+      if (b.top) { for (const x of [b.top.out, b.top.read]) x.destroy(); }
       topPlan?.destroy();
       topPlan = undefined;
       const alloc = makeAllocator(device, b.cap);
       b.top = {
         k,
-        ids: alloc("top ids", b.cap * k),
-        logProbs: alloc("top log-probs", b.cap * (k + 1)), // (cap, k), then EOS (cap)
-        read: alloc("read top", b.cap * (2 * k + 1), STAGING),
+        out: alloc("top k", b.cap * (2 * k + 1)), // ids (cap, k), log-probs (cap, k), EOS (cap)
+        read: alloc("read top k", b.cap * (2 * k + 1), STAGING),
       };
     }
     const top = b.top;
     return topPlan ??= makePlan(kernels, [{
       kernel: "topK",
-      buffers: [b.logits, top.ids, top.logProbs],
+      buffers: [b.logits, top.out],
       params: () => [rows, vocab, topK.k, topK.allowFrom, topK.topFrom, EOS],
       groups: () => threads(rows),
     }]);
@@ -681,8 +680,7 @@ function makeState(
     Object.assign(topK, { k, allowFrom, topFrom });
     submitStep(tokens, (encoder) => {
       plan.encode(encoder);
-      encoder.copyBufferToBuffer(top.ids, 0, top.read, 0, n * 4);
-      encoder.copyBufferToBuffer(top.logProbs, 0, top.read, n * 4, (n + rows) * 4);
+      encoder.copyBufferToBuffer(top.out, 0, top.read, 0, (2 * n + rows) * 4);
     });
     return await readBack(top.read, (2 * n + rows) * 4, (data) => ({
       ids: new Int32Array(data, 0, n).slice(),

@@ -306,28 +306,29 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
  * candidates come from ids at or above `topFrom` (≥ allowFrom; beam search takes EOS apart).
  * Round j takes the largest logit ranked after round j-1's pick in the order (value
  * descending, id ascending), so ties go to the lowest id as in a first-max argmax, and
- * nothing needs blanking. Writes ids (rows, k), log-probabilities (rows, k) =
- * `x - max - log(sum(exp(x - max)))` over the allowed ids, then the log-probability of id
- * `eos` (rows). With k = 1 this is greedy argmax.
+ * nothing needs blanking. Writes one buffer, so that one copy reads it back: ids (rows, k),
+ * then log-probabilities (rows, k) = `x - max - log(sum(exp(x - max)))` over the allowed ids,
+ * then the log-probability of id `eos` (rows), the floats as their bits. With k = 1 this is
+ * greedy argmax.
  */
 export const TOP_K = `
 struct P { rows: u32, n: u32, k: u32, allowFrom: u32, topFrom: u32, eos: u32 }
 @group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> x: array<f32>;              // (rows, n)
-@group(0) @binding(2) var<storage, read_write> ids: array<i32>;      // (rows, k)
-@group(0) @binding(3) var<storage, read_write> logProbs: array<f32>; // (rows, k), then (rows)
+@group(0) @binding(1) var<storage, read> x: array<f32>;          // (rows, n)
+@group(0) @binding(2) var<storage, read_write> out: array<u32>;  // (rows, k) ids, (rows, k), (rows)
 ${FLAT}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let r = flat(g, nw);
   if (r >= p.rows) { return; }
   let base = r * p.n;
+  let lp = p.rows * p.k; // where the log-probabilities start
   var top = -3.4e38;
   for (var c = p.allowFrom; c < p.n; c++) { top = max(top, x[base + c]); }
   var s = 0.0;
   for (var c = p.allowFrom; c < p.n; c++) { s += exp(x[base + c] - top); }
   let logZ = top + log(s);
-  logProbs[p.rows * p.k + r] = x[base + p.eos] - logZ;
+  out[2u * lp + r] = bitcast<u32>(x[base + p.eos] - logZ);
   var lastV = 3.4e38;
   var lastI = -1;
   for (var j = 0u; j < p.k; j++) {
@@ -338,8 +339,8 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
       let after = v < lastV || (v == lastV && i32(c) > lastI);
       if (after && (bestI < 0 || v > bestV)) { bestV = v; bestI = i32(c); }
     }
-    ids[r * p.k + j] = bestI;
-    logProbs[r * p.k + j] = bestV - logZ;
+    out[r * p.k + j] = bitcast<u32>(bestI);
+    out[lp + r * p.k + j] = bitcast<u32>(bestV - logZ);
     lastV = bestV;
     lastI = bestI;
   }
