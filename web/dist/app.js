@@ -11,6 +11,99 @@ var __export = (target, all) => {
     __defProp(target, name, { get: all[name], enumerable: true });
 };
 
+// infer/vocab.ts
+function indexOf(vocab) {
+  return new Map(vocab.map((s, i) => [
+    s,
+    i
+  ]));
+}
+var PAD, SOS, EOS, SPECIALS, C2K_SOURCE, VOWELS, CONSONANTS, ARPABET, P2K_SOURCE, KATAKANA, TARGET;
+var init_vocab = __esm({
+  "infer/vocab.ts"() {
+    PAD = 0;
+    SOS = 1;
+    EOS = 2;
+    SPECIALS = [
+      "<pad>",
+      "<s>",
+      "</s>"
+    ];
+    C2K_SOURCE = [
+      ...SPECIALS,
+      ..."abcdefghijklmnopqrstuvwxyz",
+      "'",
+      " "
+    ];
+    VOWELS = [
+      "AA",
+      "AE",
+      "AH",
+      "AO",
+      "AW",
+      "AY",
+      "EH",
+      "ER",
+      "EY",
+      "IH",
+      "IY",
+      "OW",
+      "OY",
+      "UH",
+      "UW"
+    ];
+    CONSONANTS = [
+      "B",
+      "CH",
+      "D",
+      "DH",
+      "F",
+      "G",
+      "HH",
+      "JH",
+      "K",
+      "L",
+      "M",
+      "N",
+      "NG",
+      "P",
+      "R",
+      "S",
+      "SH",
+      "T",
+      "TH",
+      "V",
+      "W",
+      "Y",
+      "Z",
+      "ZH"
+    ];
+    ARPABET = [
+      ...VOWELS.flatMap((v) => [
+        `${v}0`,
+        `${v}1`,
+        `${v}2`
+      ]),
+      ...CONSONANTS
+    ];
+    P2K_SOURCE = [
+      ...SPECIALS,
+      ...ARPABET,
+      " "
+    ];
+    KATAKANA = [
+      ...Array.from({
+        length: 12532 - 12449 + 1
+      }, (_, i) => String.fromCharCode(12449 + i)),
+      "\u30FC"
+    ];
+    TARGET = [
+      ...SPECIALS,
+      ...KATAKANA
+    ];
+  }
+});
+
 // infer/model_spec.ts
 function linear2(prefix, rows, cols) {
   return [
@@ -149,21 +242,117 @@ var init_model_spec = __esm({
 });
 
 // infer/webgpu/kernels.ts
-function attentionKernel(maxKeys) {
+function checkShapes(config) {
+  const widths = [
+    [
+      "dModel",
+      config.dModel
+    ],
+    [
+      "dFF",
+      config.dFF
+    ],
+    [
+      "the target vocabulary size",
+      config.tgtVocab.length
+    ],
+    [
+      "dModel / heads",
+      config.dModel / config.heads
+    ]
+  ];
+  for (const [name, n] of widths) {
+    if (n % 4 !== 0) {
+      throw new RangeError(`Cannot run this model on WebGPU: ${name} is ${n}, not a multiple of 4; use the CPU backend`);
+    }
+  }
+}
+function matmulKernel(tile) {
+  const R = [
+    ...Array(tile.rows).keys()
+  ];
+  const C = [
+    ...Array(tile.cols).keys()
+  ];
+  const K = [
+    0,
+    1,
+    2,
+    3
+  ];
+  const lane = [
+    "x",
+    "y",
+    "z",
+    "w"
+  ];
+  const lines = (xs) => xs.join("\n");
+  return `
+struct P { m: u32, n: u32, k: u32, act: u32, accumulate: u32, cOffset: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> a: array<vec4f>;          // (m, k)
+@group(0) @binding(2) var<storage, read> w: array<vec4f>;          // (k, n)
+@group(0) @binding(3) var<storage, read> bias: array<vec4f>;       // (n)
+@group(0) @binding(4) var<storage, read_write> c: array<vec4f>;    // (m, n) from cOffset
+
+fn activate(v: vec4f) -> vec4f {
+  if (p.act == ${ACT.relu}u) { return max(v, vec4f(0.0)); }
+  if (p.act == ${ACT.gelu}u) {
+    let u = 0.7978845608028654 * (v + 0.044715 * v * v * v);
+    return 0.5 * v * (2.0 - 2.0 / (exp(2.0 * u) + 1.0));
+  }
+  return v;
+}
+
+fn store(m: u32, n4: u32, acc: vec4f) {
+  if (m >= p.m || n4 >= p.n / 4u) { return; }
+  let i = p.cOffset / 4u + m * (p.n / 4u) + n4;
+  let v = activate(acc + bias[n4]);
+  if (p.accumulate == 1u) { c[i] = c[i] + v; } else { c[i] = v; }
+}
+
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) g: vec3u) {
+  let n4s = p.n / 4u;
+  let k4s = p.k / 4u;
+  let n4 = g.x * ${tile.cols}u;
+  if (n4 >= n4s) { return; }
+  let m0 = g.y * ${tile.rows}u;
+  // Columns past n (when n / 4 is not a multiple of cols) read column n4 and are not stored.
+${lines(C.map((j) => `  let col${j} = select(n4, n4 + ${j}u, n4 + ${j}u < n4s);`))}
+${lines(R.map((i) => `  let ra${i} = min(m0 + ${i}u, p.m - 1u) * k4s;`))}
+${lines(R.flatMap((i) => C.map((j) => `  var c${i}_${j} = vec4f(0.0);`)))}
+  for (var k4 = 0u; k4 < k4s; k4++) {
+    let wr = k4 * 4u * n4s;
+${lines(K.flatMap((q) => C.map((j) => `    let w${q}_${j} = w[wr + ${q}u * n4s + col${j}];`)))}
+${lines(R.flatMap((i) => [
+    `    let a${i} = a[ra${i} + k4];`,
+    ...C.map((j) => `    c${i}_${j} += ${K.map((q) => `a${i}.${lane[q]} * w${q}_${j}`).join(" + ")};`)
+  ]))}
+  }
+${lines(R.flatMap((i) => C.map((j) => `  store(m0 + ${i}u, n4 + ${j}u, c${i}_${j});`)))}
+}
+`;
+}
+function attentionKernel(maxKeys, dh) {
+  const D = [
+    ...Array(dh / 4).keys()
+  ];
+  const lines = (xs) => xs.join("\n");
   return `
 struct P {
-  rows: u32, qLen: u32, kLen: u32, kRows: u32, heads: u32, dh: u32,
+  rows: u32, qLen: u32, kLen: u32, kRows: u32, heads: u32, unused: u32,
   qStride: u32, qOff: u32, kStride: u32, kOff: u32, vStride: u32, vOff: u32,
   useMask: u32, causal: u32, indirect: u32, writeProbs: u32,
 }
 @group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> q: array<f32>;          // (rows * qLen, qStride)
-@group(0) @binding(2) var<storage, read> k: array<f32>;          // (sources * kRows, kStride)
-@group(0) @binding(3) var<storage, read> v: array<f32>;          // (sources * kRows, vStride)
-@group(0) @binding(4) var<storage, read> ids: array<i32>;        // (sources, kRows) for masks
-@group(0) @binding(5) var<storage, read> rowSrc: array<i32>;     // (rows)
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;  // (rows * qLen, heads * dh)
-@group(0) @binding(7) var<storage, read_write> probs: array<f32>; // (rows, heads, kRows)
+@group(0) @binding(1) var<storage, read> q: array<vec4f>;          // (rows * qLen, qStride)
+@group(0) @binding(2) var<storage, read> k: array<vec4f>;          // (sources * kRows, kStride)
+@group(0) @binding(3) var<storage, read> v: array<vec4f>;          // (sources * kRows, vStride)
+@group(0) @binding(4) var<storage, read> ids: array<i32>;          // (sources, kRows) for masks
+@group(0) @binding(5) var<storage, read> rowSrc: array<i32>;       // (rows)
+@group(0) @binding(6) var<storage, read_write> out: array<vec4f>;  // (rows * qLen, heads * dh)
+@group(0) @binding(7) var<storage, read_write> probs: array<f32>;  // (rows, heads, kRows)
 ${FLAT}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
@@ -175,19 +364,16 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
   let query = qi % p.qLen;
   var src = r;
   if (p.indirect == 1u) { src = u32(rowSrc[r]); }
-  let qBase = qi * p.qStride + p.qOff + h * p.dh;
-  let scale = inverseSqrt(f32(p.dh));
+  let qb = (qi * p.qStride + p.qOff) / 4u + h * ${dh / 4}u;
+${lines(D.map((c) => `  let q${c} = q[qb + ${c}u];`))}
   var scores: array<f32, ${maxKeys}>;
   var best = -3.0e38;
   for (var j = 0u; j < p.kLen; j++) {
     let kr = src * p.kRows + j;
-    var s = 0.0;
-    if ((p.useMask == 1u && ids[kr] == 0) || (p.causal == 1u && j > query)) {
-      s = -1e9;
-    } else {
-      let kBase = kr * p.kStride + p.kOff + h * p.dh;
-      for (var c = 0u; c < p.dh; c++) { s += q[qBase + c] * k[kBase + c]; }
-      s *= scale;
+    var s = -1e9;
+    if (!((p.useMask == 1u && ids[kr] == 0) || (p.causal == 1u && j > query))) {
+      let kb = (kr * p.kStride + p.kOff) / 4u + h * ${dh / 4}u;
+      s = (${D.map((c) => `dot(q${c}, k[kb + ${c}u])`).join(" + ")}) * ${1 / Math.sqrt(dh)};
     }
     scores[j] = s;
     best = max(best, s);
@@ -198,93 +384,22 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
     scores[j] = e;
     sum += e;
   }
-  for (var j = 0u; j < p.kLen; j++) { scores[j] /= sum; }
-  if (p.writeProbs == 1u) {
-    for (var j = 0u; j < p.kLen; j++) { probs[(r * p.heads + h) * p.kRows + j] = scores[j]; }
+${lines(D.map((c) => `  var o${c} = vec4f(0.0);`))}
+  for (var j = 0u; j < p.kLen; j++) {
+    let pj = scores[j] / sum;
+    if (p.writeProbs == 1u) { probs[(r * p.heads + h) * p.kRows + j] = pj; }
+    let vb = ((src * p.kRows + j) * p.vStride + p.vOff) / 4u + h * ${dh / 4}u;
+${lines(D.map((c) => `    o${c} += pj * v[vb + ${c}u];`))}
   }
-  let oBase = qi * p.heads * p.dh + h * p.dh;
-  for (var c = 0u; c < p.dh; c++) {
-    var o = 0.0;
-    for (var j = 0u; j < p.kLen; j++) {
-      o += scores[j] * v[(src * p.kRows + j) * p.vStride + p.vOff + h * p.dh + c];
-    }
-    out[oBase + c] = o;
-  }
+  let ob = qi * p.heads * ${dh / 4}u + h * ${dh / 4}u;
+${lines(D.map((c) => `  out[ob + ${c}u] = o${c};`))}
 }
 `;
 }
-function topKKernel(vocab) {
-  return `
-struct P { rows: u32, n: u32, k: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> x: array<f32>;              // (rows, n)
-@group(0) @binding(2) var<storage, read_write> ids: array<i32>;      // (rows, k)
-@group(0) @binding(3) var<storage, read_write> logProbs: array<f32>; // (rows, k)
-var<workgroup> row: array<f32, ${vocab}>;
-var<workgroup> bestV: array<f32, ${WG}>;
-var<workgroup> bestI: array<u32, ${WG}>;
-var<workgroup> red: array<f32, ${WG}>;
-
-fn better(av: f32, ai: u32, bv: f32, bi: u32) -> bool { return av > bv || (av == bv && ai < bi); }
-
-// The largest remaining value and its id, in bestV[0] / bestI[0].
-fn argmax(li: u32) {
-  var v = -3.4e38;
-  var id = 0xffffffffu;
-  for (var c = li; c < p.n; c += ${WG}u) {
-    if (better(row[c], c, v, id)) { v = row[c]; id = c; }
-  }
-  bestV[li] = v;
-  bestI[li] = id;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (li < s && better(bestV[li + s], bestI[li + s], bestV[li], bestI[li])) {
-      bestV[li] = bestV[li + s];
-      bestI[li] = bestI[li + s];
-    }
-    workgroupBarrier();
-  }
-}
-
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) w: vec3u, @builtin(num_workgroups) nw: vec3u,
-        @builtin(local_invocation_index) li: u32) {
-  let r = w.x + w.y * nw.x;
-  if (r >= p.rows) { return; }
-  for (var c = li; c < p.n; c += ${WG}u) { row[c] = x[r * p.n + c]; }
-  workgroupBarrier();
-  argmax(li);
-  let top = bestV[0];
-  var s = 0.0;
-  for (var c = li; c < p.n; c += ${WG}u) { s += exp(row[c] - top); }
-  red[li] = s;
-  workgroupBarrier();
-  for (var h = ${WG / 2}u; h > 0u; h = h >> 1u) {
-    if (li < h) { red[li] = red[li] + red[li + h]; }
-    workgroupBarrier();
-  }
-  let logZ = top + log(red[0]);
-  for (var j = 0u; j < p.k; j++) {
-    if (j > 0u) { argmax(li); }
-    let id = bestI[0];
-    let value = bestV[0];
-    workgroupBarrier();
-    if (li == 0u) {
-      ids[r * p.k + j] = i32(id);
-      logProbs[r * p.k + j] = value - logZ;
-      row[id] = -3.4e38;
-    }
-    workgroupBarrier();
-  }
-}
-`;
-}
-var WG, TILE, SKINNY_ROWS, ACT, FLAT, EMBED, LAYER_NORM, EPILOGUE, MATMUL_HEAD, MATMUL, MATMUL_SKINNY, KV_APPEND, GATHER_ROWS;
+var WG, ACT, FLAT, EMBED, LAYER_NORM, KV_APPEND, GATHER_ROWS, TOP_K;
 var init_kernels = __esm({
   "infer/webgpu/kernels.ts"() {
     WG = 64;
-    TILE = 64;
-    SKINNY_ROWS = 4;
     ACT = {
       none: 0,
       relu: 1,
@@ -293,168 +408,70 @@ var init_kernels = __esm({
     FLAT = `
 fn flat(g: vec3u, n: vec3u) -> u32 { return g.x + g.y * n.x * ${WG}u; }`;
     EMBED = `
-struct P { n: u32, d: u32, len: u32, posOffset: u32 }
+struct P { n: u32, d4: u32, len: u32, posOffset: u32 }
 @group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> ids: array<i32>;        // (n)
-@group(0) @binding(2) var<storage, read> table: array<f32>;      // (V, d)
-@group(0) @binding(3) var<storage, read> pos: array<f32>;        // (Lmax, d)
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;  // (n, d)
+@group(0) @binding(1) var<storage, read> ids: array<i32>;          // (n)
+@group(0) @binding(2) var<storage, read> table: array<vec4f>;      // (V, d)
+@group(0) @binding(3) var<storage, read> pos: array<vec4f>;        // (Lmax, d)
+@group(0) @binding(4) var<storage, read_write> out: array<vec4f>;  // (n, d)
 ${FLAT}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = flat(g, nw);
-  if (i >= p.n * p.d) { return; }
-  let r = i / p.d;
-  let c = i % p.d;
+  if (i >= p.n * p.d4) { return; }
+  let r = i / p.d4;
+  let c = i % p.d4;
   let position = r % p.len + p.posOffset;
-  out[i] = table[u32(ids[r]) * p.d + c] + pos[position * p.d + c];
+  out[i] = table[u32(ids[r]) * p.d4 + c] + pos[position * p.d4 + c];
 }
 `;
     LAYER_NORM = `
-struct P { rows: u32, d: u32 }
+struct P { rows: u32, d4: u32 }
 @group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> x: array<f32>;          // (rows, d)
-@group(0) @binding(2) var<storage, read> gain: array<f32>;       // (d)
-@group(0) @binding(3) var<storage, read> bias: array<f32>;       // (d)
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;  // (rows, d)
-var<workgroup> red: array<f32, ${WG}>;
-
-fn total(li: u32, v: f32) -> f32 {
-  red[li] = v;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (li < s) { red[li] = red[li] + red[li + s]; }
-    workgroupBarrier();
-  }
-  let t = red[0];
-  workgroupBarrier();
-  return t;
-}
-
+@group(0) @binding(1) var<storage, read> x: array<vec4f>;          // (rows, d)
+@group(0) @binding(2) var<storage, read> gain: array<vec4f>;       // (d)
+@group(0) @binding(3) var<storage, read> bias: array<vec4f>;       // (d)
+@group(0) @binding(4) var<storage, read_write> out: array<vec4f>;  // (rows, d)
+${FLAT}
 @compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) w: vec3u, @builtin(num_workgroups) nw: vec3u,
-        @builtin(local_invocation_index) li: u32) {
-  let row = w.x + w.y * nw.x;
+fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let row = flat(g, nw);
   if (row >= p.rows) { return; }
-  let base = row * p.d;
-  var s = 0.0;
-  for (var c = li; c < p.d; c += ${WG}u) { s += x[base + c]; }
-  let mean = total(li, s) / f32(p.d);
-  var v = 0.0;
-  for (var c = li; c < p.d; c += ${WG}u) { let e = x[base + c] - mean; v += e * e; }
-  let rstd = inverseSqrt(total(li, v) / f32(p.d) + 1e-5);
-  for (var c = li; c < p.d; c += ${WG}u) {
+  let base = row * p.d4;
+  let n = f32(p.d4 * 4u);
+  var s = vec4f(0.0);
+  for (var c = 0u; c < p.d4; c++) { s += x[base + c]; }
+  let mean = (s.x + s.y + s.z + s.w) / n;
+  var v = vec4f(0.0);
+  for (var c = 0u; c < p.d4; c++) { let e = x[base + c] - mean; v += e * e; }
+  let rstd = inverseSqrt((v.x + v.y + v.z + v.w) / n + 1e-5);
+  for (var c = 0u; c < p.d4; c++) {
     out[base + c] = (x[base + c] - mean) * rstd * gain[c] + bias[c];
   }
 }
 `;
-    EPILOGUE = `
-fn activate(v: f32) -> f32 {
-  if (p.act == ${ACT.relu}u) { return max(v, 0.0); }
-  if (p.act == ${ACT.gelu}u) {
-    let u = 0.7978845608028654 * (v + 0.044715 * v * v * v);
-    return 0.5 * v * (2.0 - 2.0 / (exp(2.0 * u) + 1.0));
-  }
-  return v;
-}
-fn store(m: u32, n: u32, acc: f32) {
-  let i = p.cOffset + m * p.n + n;
-  let v = activate(acc + bias[n]);
-  if (p.accumulate == 1u) { c[i] = c[i] + v; } else { c[i] = v; }
-}`;
-    MATMUL_HEAD = `
-struct P { m: u32, n: u32, k: u32, act: u32, accumulate: u32, cOffset: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> a: array<f32>;          // (m, k)
-@group(0) @binding(2) var<storage, read> w: array<f32>;          // (k, n)
-@group(0) @binding(3) var<storage, read> bias: array<f32>;       // (n)
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;    // (m, n) from cOffset
-${EPILOGUE}`;
-    MATMUL = `${MATMUL_HEAD}
-const BK = 16u;
-var<workgroup> aTile: array<f32, ${TILE * 16}>;  // (BK, 64): a tile, transposed
-var<workgroup> wTile: array<f32, ${TILE * 16}>;  // (BK, 64): w tile
-
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
-  let row0 = wg.y * ${TILE}u;
-  let col0 = wg.x * ${TILE}u;
-  let tid = l.y * 16u + l.x;
-  var acc: array<f32, 16>;
-  for (var k0 = 0u; k0 < p.k; k0 += BK) {
-    for (var i = 0u; i < 4u; i++) {
-      let e = tid + i * 256u;
-      let ar = e / BK;
-      let ac = e % BK;
-      var av = 0.0;
-      if (row0 + ar < p.m && k0 + ac < p.k) { av = a[(row0 + ar) * p.k + k0 + ac]; }
-      aTile[ac * ${TILE}u + ar] = av;
-      let wr = e / ${TILE}u;
-      let wc = e % ${TILE}u;
-      var wv = 0.0;
-      if (k0 + wr < p.k && col0 + wc < p.n) { wv = w[(k0 + wr) * p.n + col0 + wc]; }
-      wTile[wr * ${TILE}u + wc] = wv;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < BK; kk++) {
-      var av: array<f32, 4>;
-      var wv: array<f32, 4>;
-      for (var i = 0u; i < 4u; i++) {
-        av[i] = aTile[kk * ${TILE}u + l.y + i * 16u];
-        wv[i] = wTile[kk * ${TILE}u + l.x + i * 16u];
-      }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) { acc[i * 4u + j] += av[i] * wv[j]; }
-      }
-    }
-    workgroupBarrier();
-  }
-  for (var i = 0u; i < 4u; i++) {
-    let m = row0 + l.y + i * 16u;
-    for (var j = 0u; j < 4u; j++) {
-      let n = col0 + l.x + j * 16u;
-      if (m < p.m && n < p.n) { store(m, n, acc[i * 4u + j]); }
-    }
-  }
-}
-`;
-    MATMUL_SKINNY = `${MATMUL_HEAD}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
-  let n = wg.x * ${WG}u + li;
-  let m0 = wg.y * ${SKINNY_ROWS}u;
-  if (n >= p.n) { return; }
-  var acc: array<f32, ${SKINNY_ROWS}>;
-  let rows = min(${SKINNY_ROWS}u, p.m - m0);
-  for (var k = 0u; k < p.k; k++) {
-    let wv = w[k * p.n + n];
-    for (var i = 0u; i < rows; i++) { acc[i] += a[(m0 + i) * p.k + k] * wv; }
-  }
-  for (var i = 0u; i < rows; i++) { store(m0 + i, n, acc[i]); }
-}
-`;
     KV_APPEND = `
-struct P { rows: u32, d: u32, stride: u32, kOff: u32, vOff: u32, t: u32, cacheRows: u32 }
+struct P { rows: u32, d4: u32, stride4: u32, kOff4: u32, vOff4: u32, t: u32, cacheRows: u32 }
 @group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> x: array<f32>;              // (rows, stride)
-@group(0) @binding(2) var<storage, read_write> kCache: array<f32>;   // (rows, cacheRows, d)
-@group(0) @binding(3) var<storage, read_write> vCache: array<f32>;   // (rows, cacheRows, d)
+@group(0) @binding(1) var<storage, read> x: array<vec4f>;              // (rows, stride)
+@group(0) @binding(2) var<storage, read_write> kCache: array<vec4f>;   // (rows, cacheRows, d)
+@group(0) @binding(3) var<storage, read_write> vCache: array<vec4f>;   // (rows, cacheRows, d)
 ${FLAT}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = flat(g, nw);
-  if (i >= p.rows * p.d) { return; }
-  let r = i / p.d;
-  let c = i % p.d;
-  let dst = (r * p.cacheRows + p.t) * p.d + c;
-  kCache[dst] = x[r * p.stride + p.kOff + c];
-  vCache[dst] = x[r * p.stride + p.vOff + c];
+  if (i >= p.rows * p.d4) { return; }
+  let r = i / p.d4;
+  let c = i % p.d4;
+  let dst = (r * p.cacheRows + p.t) * p.d4 + c;
+  kCache[dst] = x[r * p.stride4 + p.kOff4 + c];
+  vCache[dst] = x[r * p.stride4 + p.vOff4 + c];
 }
 `;
     GATHER_ROWS = `
 struct P { rows: u32, len: u32, rowSize: u32 }
 @group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> source: array<i32>;       // (rows)
+@group(0) @binding(1) var<storage, read> source: array<i32>;     // (rows)
 @group(0) @binding(2) var<storage, read> x: array<f32>;          // (old rows, rowSize)
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;  // (rows, rowSize)
 ${FLAT}
@@ -465,6 +482,41 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
   let r = i / p.len;
   let c = i % p.len;
   out[r * p.rowSize + c] = x[u32(source[r]) * p.rowSize + c];
+}
+`;
+    TOP_K = `
+struct P { rows: u32, n: u32, k: u32, allowFrom: u32, topFrom: u32, eos: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> x: array<f32>;          // (rows, n)
+@group(0) @binding(2) var<storage, read_write> out: array<u32>;  // (rows, k) ids, (rows, k), (rows)
+${FLAT}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let r = flat(g, nw);
+  if (r >= p.rows) { return; }
+  let base = r * p.n;
+  let lp = p.rows * p.k; // where the log-probabilities start
+  var top = -3.4e38;
+  for (var c = p.allowFrom; c < p.n; c++) { top = max(top, x[base + c]); }
+  var s = 0.0;
+  for (var c = p.allowFrom; c < p.n; c++) { s += exp(x[base + c] - top); }
+  let logZ = top + log(s);
+  out[2u * lp + r] = bitcast<u32>(x[base + p.eos] - logZ);
+  var lastV = 3.4e38;
+  var lastI = -1;
+  for (var j = 0u; j < p.k; j++) {
+    var bestV = -3.4e38;
+    var bestI = -1;
+    for (var c = p.topFrom; c < p.n; c++) {
+      let v = x[base + c];
+      let after = v < lastV || (v == lastV && i32(c) > lastI);
+      if (after && (bestI < 0 || v > bestV)) { bestV = v; bestI = i32(c); }
+    }
+    out[r * p.k + j] = bitcast<u32>(bestI);
+    out[lp + r * p.k + j] = bitcast<u32>(bestV - logZ);
+    lastV = bestV;
+    lastI = bestI;
+  }
 }
 `;
   }
@@ -541,10 +593,24 @@ function watchDevice(device) {
     check,
     async guard(work) {
       check();
-      const result = await Promise.race([
-        work,
-        lost
-      ]);
+      let result;
+      try {
+        result = await Promise.race([
+          work,
+          lost
+        ]);
+      } catch (cause) {
+        if (cause === failure) throw cause;
+        await Promise.race([
+          lost.catch(() => {
+          }),
+          new Promise((r) => setTimeout(r, 50))
+        ]);
+        check();
+        throw new WebGpuError("error", `A WebGPU operation failed: ${message(cause)}`, {
+          cause
+        });
+      }
       check();
       return result;
     }
@@ -571,16 +637,25 @@ var init_device = __esm({
 });
 
 // infer/webgpu/_plan.ts
-async function compileKernels(device, config) {
+function pickMatmul(tiles, m) {
+  const i = tiles.findIndex((t) => m <= t.maxRows);
+  return {
+    name: MATMULS[i < 0 ? 3 : i],
+    tile: tiles[i < 0 ? 3 : i]
+  };
+}
+async function compileKernels(device, config, tiles) {
   const sources = {
     embed: EMBED,
     layerNorm: LAYER_NORM,
-    matmul: MATMUL,
-    matmulSkinny: MATMUL_SKINNY,
-    attention: attentionKernel(Math.max(config.maxSrcLen, config.maxTgtLen)),
+    matmul0: matmulKernel(tiles[0]),
+    matmul1: matmulKernel(tiles[1]),
+    matmul2: matmulKernel(tiles[2]),
+    matmul3: matmulKernel(tiles[3]),
+    attention: attentionKernel(Math.max(config.maxSrcLen, config.maxTgtLen), config.dModel / config.heads),
     kvAppend: KV_APPEND,
     gather: GATHER_ROWS,
-    topK: topKKernel(config.tgtVocab.length)
+    topK: TOP_K
   };
   const pipelines = {};
   const layouts = {};
@@ -639,7 +714,10 @@ async function compileKernels(device, config) {
   return {
     device,
     pipelines,
-    layouts
+    layouts,
+    tiles: [
+      ...tiles
+    ]
   };
 }
 function makePlan(kernels, dispatches) {
@@ -707,20 +785,72 @@ function spread(count2) {
 function threads(n) {
   return spread(Math.ceil(n / WG));
 }
-var BINDINGS, SLOT, MAX_GROUPS;
+var HARDWARE_TILES, SOFTWARE_TILES, MATMULS, BINDINGS, SLOT, MAX_GROUPS;
 var init_plan = __esm({
   "infer/webgpu/_plan.ts"() {
     init_kernels();
     init_device();
+    HARDWARE_TILES = [
+      {
+        rows: 1,
+        cols: 2,
+        maxRows: 2
+      },
+      {
+        rows: 4,
+        cols: 2,
+        maxRows: 16
+      },
+      {
+        rows: 8,
+        cols: 2,
+        maxRows: 256
+      },
+      {
+        rows: 8,
+        cols: 2,
+        maxRows: Infinity
+      }
+    ];
+    SOFTWARE_TILES = [
+      {
+        rows: 2,
+        cols: 4,
+        maxRows: 2
+      },
+      {
+        rows: 8,
+        cols: 4,
+        maxRows: 8
+      },
+      {
+        rows: 16,
+        cols: 4,
+        maxRows: 16
+      },
+      {
+        rows: 32,
+        cols: 4,
+        maxRows: Infinity
+      }
+    ];
+    MATMULS = [
+      "matmul0",
+      "matmul1",
+      "matmul2",
+      "matmul3"
+    ];
     BINDINGS = {
       embed: "rrrw",
       layerNorm: "rrrw",
-      matmul: "rrrw",
-      matmulSkinny: "rrrw",
+      matmul0: "rrrw",
+      matmul1: "rrrw",
+      matmul2: "rrrw",
+      matmul3: "rrrw",
       attention: "rrrrrww",
       kvAppend: "rww",
       gather: "rrw",
-      topK: "rww"
+      topK: "rw"
     };
     SLOT = 256;
     MAX_GROUPS = 65535;
@@ -850,9 +980,7 @@ __export(backend_exports, {
 async function createWebGpuBackend(config, tensors, options2 = {}) {
   validateConfig(config);
   checkTensors2(config, tensors);
-  if (config.tgtVocab.length > 4096) {
-    throw new RangeError(`Cannot load the model on WebGPU: ${config.tgtVocab.length} target symbols exceed 4096`);
-  }
+  checkShapes(config);
   const owned = !options2.device;
   const { device, adapter } = options2.device ? {
     device: options2.device,
@@ -860,7 +988,8 @@ async function createWebGpuBackend(config, tensors, options2 = {}) {
   } : await requestWebGpuDevice(options2);
   const watch = watchDevice(device);
   try {
-    const kernels = await compileKernels(device, config);
+    const tiles = options2.tiles ?? (adapter.endsWith("(software)") ? "software" : "hardware");
+    const kernels = await compileKernels(device, config, tiles === "software" ? SOFTWARE_TILES : HARDWARE_TILES);
     device.pushErrorScope("out-of-memory");
     const weights = uploadWeights(device, config, tensors);
     const oom = await watch.guard(device.popErrorScope());
@@ -875,7 +1004,8 @@ async function createWebGpuBackend(config, tensors, options2 = {}) {
         device,
         kernels,
         weights,
-        watch
+        watch,
+        chunk: options2.encoderChunk
       }, src, rows, srcLen),
       dispose() {
         for (const b of weights.all) b.destroy();
@@ -908,10 +1038,9 @@ function makeAllocator(device, rows) {
     });
   };
 }
-function matmul2(a, lin, c, k, m, opts = {}) {
-  const skinny = () => m() <= SKINNY_MAX;
+function matmul2(tiles, a, lin, c, k, m, opts = {}) {
   return {
-    kernel: () => skinny() ? "matmulSkinny" : "matmul",
+    kernel: () => pickMatmul(tiles, m()).name,
     buffers: [
       a,
       lin.w,
@@ -926,10 +1055,13 @@ function matmul2(a, lin, c, k, m, opts = {}) {
       opts.accumulate ? 1 : 0,
       opts.cOffset?.() ?? 0
     ],
-    groups: () => [
-      Math.ceil(lin.out / (skinny() ? 64 : TILE)),
-      Math.ceil(m() / (skinny() ? SKINNY_ROWS : TILE))
-    ]
+    groups: () => {
+      const { tile } = pickMatmul(tiles, m());
+      return [
+        Math.ceil(lin.out / 4 / tile.cols / WG),
+        Math.ceil(m() / tile.rows)
+      ];
+    }
   };
 }
 function layerNorm3(x, n, out, d, m) {
@@ -943,9 +1075,9 @@ function layerNorm3(x, n, out, d, m) {
     ],
     params: () => [
       m(),
-      d
+      d / 4
     ],
-    groups: () => spread(m())
+    groups: () => threads(m())
   };
 }
 async function startDecoder(model, src, rows, srcLen) {
@@ -995,9 +1127,10 @@ function checkSource(config, src, rows, srcLen) {
 }
 function encode2(model, src, rows, srcLen, crossKv) {
   const { config, device, kernels, weights } = model;
+  const tiles = kernels.tiles;
   const d = config.dModel;
   const widest = Math.max(3 * d, config.dFF);
-  const chunk = Math.max(1, Math.min(rows, Math.floor(ENCODER_CHUNK_BYTES / (srcLen * widest * 4))));
+  const chunk = Math.max(1, Math.min(rows, model.chunk ?? Math.floor(ENCODER_CHUNK_BYTES / (srcLen * widest * 4))));
   const alloc = makeAllocator(device, chunk);
   const n = chunk * srcLen;
   const ids = alloc("encoder ids", n);
@@ -1027,15 +1160,15 @@ function encode2(model, src, rows, srcLen, crossKv) {
       ],
       params: () => [
         m(),
-        d,
+        d / 4,
         srcLen,
         0
       ],
-      groups: () => threads(m() * d)
+      groups: () => threads(m() * d / 4)
     }
   ];
   for (const layer of weights.enc) {
-    steps.push(layerNorm3(x, layer.ln1, a, d, m), matmul2(a, layer.qkv, qkv, d, m), {
+    steps.push(layerNorm3(x, layer.ln1, a, d, m), matmul2(tiles, a, layer.qkv, qkv, d, m), {
       kernel: "attention",
       buffers: [
         qkv,
@@ -1066,17 +1199,17 @@ function encode2(model, src, rows, srcLen, crossKv) {
         0
       ],
       groups: () => threads(m() * heads)
-    }, matmul2(o, layer.o, x, d, m, {
+    }, matmul2(tiles, o, layer.o, x, d, m, {
       accumulate: true
-    }), layerNorm3(x, layer.ln2, a, d, m), matmul2(a, layer.ff1, hidden, d, m, {
+    }), layerNorm3(x, layer.ln2, a, d, m), matmul2(tiles, a, layer.ff1, hidden, d, m, {
       act
-    }), matmul2(hidden, layer.ff2, x, config.dFF, m, {
+    }), matmul2(tiles, hidden, layer.ff2, x, config.dFF, m, {
       accumulate: true
     }));
   }
   steps.push(layerNorm3(x, weights.encLn, a, d, m));
   weights.dec.forEach((layer, l) => {
-    steps.push(matmul2(a, layer.crossKv, crossKv[l], d, m, {
+    steps.push(matmul2(tiles, a, layer.crossKv, crossKv[l], d, m, {
       cOffset: () => at.offset * srcLen * 2 * d
     }));
   });
@@ -1104,6 +1237,7 @@ function encode2(model, src, rows, srcLen, crossKv) {
 }
 function makeState(model, rows0, srcLen, srcIds, crossKv) {
   const { config, device, kernels, weights, watch } = model;
+  const tiles = kernels.tiles;
   const d = config.dModel;
   const heads = config.heads;
   const dh = d / heads;
@@ -1128,7 +1262,11 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
   let stepPlans = [];
   let gatherPlans = [];
   let topPlan;
-  let topK = 1;
+  const topK = {
+    k: 1,
+    allowFrom: 0,
+    topFrom: 0
+  };
   let gatherRows2 = 0;
   let logitsOut = new Float32Array(rows0 * vocab);
   writeInts(device, buffers.rowSrc, rowSrc);
@@ -1173,8 +1311,7 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
   }
   function destroyStep(b) {
     const top = b.top ? [
-      b.top.ids,
-      b.top.logProbs,
+      b.top.out,
       b.top.read
     ] : [];
     const all = [
@@ -1221,15 +1358,15 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
         ],
         params: () => [
           rows,
-          d,
+          d / 4,
           1,
           t
         ],
-        groups: () => threads(rows * d)
+        groups: () => threads(rows * d / 4)
       }
     ];
     weights.dec.forEach((layer, l) => {
-      steps.push(layerNorm3(b.y, layer.ln1, b.a, d, m), matmul2(b.a, layer.qkv, b.qkv, d, m), {
+      steps.push(layerNorm3(b.y, layer.ln1, b.a, d, m), matmul2(tiles, b.a, layer.qkv, b.qkv, d, m), {
         kernel: "kvAppend",
         buffers: [
           b.qkv,
@@ -1238,14 +1375,14 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
         ],
         params: () => [
           rows,
-          d,
-          3 * d,
-          d,
-          2 * d,
+          d / 4,
+          3 * d / 4,
+          d / 4,
+          2 * d / 4,
           t,
           maxT
         ],
-        groups: () => threads(rows * d)
+        groups: () => threads(rows * d / 4)
       }, {
         // Keys 0..t only: the cache holds no later position, so no causal mask is needed.
         kernel: "attention",
@@ -1278,9 +1415,9 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
           0
         ],
         groups: () => threads(rows * heads)
-      }, matmul2(b.o, layer.o, b.y, d, m, {
+      }, matmul2(tiles, b.o, layer.o, b.y, d, m, {
         accumulate: true
-      }), layerNorm3(b.y, layer.ln2, b.a, d, m), matmul2(b.a, layer.crossQ, b.q, d, m), {
+      }), layerNorm3(b.y, layer.ln2, b.a, d, m), matmul2(tiles, b.a, layer.crossQ, b.q, d, m), {
         kernel: "attention",
         buffers: [
           b.q,
@@ -1311,15 +1448,15 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
           l === layers - 1 ? 1 : 0
         ],
         groups: () => threads(rows * heads)
-      }, matmul2(b.o, layer.crossO, b.y, d, m, {
+      }, matmul2(tiles, b.o, layer.crossO, b.y, d, m, {
         accumulate: true
-      }), layerNorm3(b.y, layer.ln3, b.a, d, m), matmul2(b.a, layer.ff1, b.hidden, d, m, {
+      }), layerNorm3(b.y, layer.ln3, b.a, d, m), matmul2(tiles, b.a, layer.ff1, b.hidden, d, m, {
         act
-      }), matmul2(b.hidden, layer.ff2, b.y, config.dFF, m, {
+      }), matmul2(tiles, b.hidden, layer.ff2, b.y, config.dFF, m, {
         accumulate: true
       }));
     });
-    steps.push(layerNorm3(b.y, weights.decLn, b.a, d, m), matmul2(b.a, weights.out, b.logits, d, m));
+    steps.push(layerNorm3(b.y, weights.decLn, b.a, d, m), matmul2(tiles, b.a, weights.out, b.logits, d, m));
     return makePlan(kernels, steps);
   }
   function makeGatherPlan(src, dst) {
@@ -1350,8 +1487,7 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
     if (!b.top || b.top.k < k) {
       if (b.top) {
         for (const x of [
-          b.top.ids,
-          b.top.logProbs,
+          b.top.out,
           b.top.read
         ]) x.destroy();
       }
@@ -1360,9 +1496,8 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
       const alloc = makeAllocator(device, b.cap);
       b.top = {
         k,
-        ids: alloc("top ids", b.cap * k),
-        logProbs: alloc("top log-probs", b.cap * k),
-        read: alloc("read top", b.cap * k * 2, STAGING)
+        out: alloc("top k", b.cap * (2 * k + 1)),
+        read: alloc("read top k", b.cap * (2 * k + 1), STAGING)
       };
     }
     const top = b.top;
@@ -1371,15 +1506,17 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
         kernel: "topK",
         buffers: [
           b.logits,
-          top.ids,
-          top.logProbs
+          top.out
         ],
         params: () => [
           rows,
           vocab,
-          topK
+          topK.k,
+          topK.allowFrom,
+          topK.topFrom,
+          EOS
         ],
-        groups: () => spread(rows)
+        groups: () => threads(rows)
       }
     ]);
   }
@@ -1430,7 +1567,6 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
   async function step(tokens) {
     checkTokens(tokens);
     const n = rows * vocab;
-    if (rows === 0) return logitsOut.subarray(0, 0);
     submitStep(tokens, (encoder) => {
       encoder.copyBufferToBuffer(buffers.logits, 0, buffers.readLogits, 0, n * 4);
     });
@@ -1441,27 +1577,34 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
       return out;
     });
   }
-  async function stepTopK(tokens, k) {
+  async function stepTopK(tokens, k, options2) {
     checkTokens(tokens);
-    if (!Number.isInteger(k) || k < 1 || k > vocab) {
-      throw new RangeError(`Cannot take the top k: k must be 1 to ${vocab}, got ${k}`);
+    const { allowFrom = 0, topFrom = allowFrom } = options2;
+    if (!Number.isInteger(allowFrom) || allowFrom < 0 || allowFrom >= vocab) {
+      throw new RangeError(`Cannot take the top k: allowFrom must be 0 to ${vocab - 1}, got ${allowFrom}`);
     }
-    if (rows === 0) return {
-      ids: new Int32Array(0),
-      logProbs: new Float32Array(0)
-    };
+    if (!Number.isInteger(topFrom) || topFrom < allowFrom || topFrom >= vocab) {
+      throw new RangeError(`Cannot take the top k: topFrom must be ${allowFrom} to ${vocab - 1}, got ${topFrom}`);
+    }
+    if (!Number.isInteger(k) || k < 1 || k > vocab - topFrom) {
+      throw new RangeError(`Cannot take the top k: k must be 1 to ${vocab - topFrom}, got ${k}`);
+    }
     const plan = topPlanFor(k);
     const top = buffers.top;
-    const bytes2 = rows * k * 4;
-    topK = k;
+    const n = rows * k;
+    Object.assign(topK, {
+      k,
+      allowFrom,
+      topFrom
+    });
     submitStep(tokens, (encoder) => {
       plan.encode(encoder);
-      encoder.copyBufferToBuffer(top.ids, 0, top.read, 0, bytes2);
-      encoder.copyBufferToBuffer(top.logProbs, 0, top.read, bytes2, bytes2);
+      encoder.copyBufferToBuffer(top.out, 0, top.read, 0, (2 * n + rows) * 4);
     });
-    return await readBack(top.read, 2 * bytes2, (data) => ({
-      ids: new Int32Array(data, 0, rows * k).slice(),
-      logProbs: new Float32Array(data, bytes2, rows * k).slice()
+    return await readBack(top.read, (2 * n + rows) * 4, (data) => ({
+      ids: new Int32Array(data, 0, n).slice(),
+      logProbs: new Float32Array(data, n * 4, n).slice(),
+      eos: EOS < allowFrom ? new Float32Array(rows).fill(-Infinity) : new Float32Array(data, 2 * n * 4, rows).slice()
     }));
   }
   async function select(from) {
@@ -1472,12 +1615,9 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
       }
     }
     const n = from.length;
+    if (n === 0) throw new RangeError("Cannot select rows: none given");
     rowSrc = Int32Array.from(from, (i) => rowSrc[i]);
     gatherRows2 = n;
-    if (n === 0) {
-      rows = 0;
-      return;
-    }
     await guardMemory(model, `Cannot select ${n} rows`, () => {
       const encoder = device.createCommandEncoder();
       if (n > buffers.cap) {
@@ -1517,7 +1657,7 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
   async function crossAttention() {
     checkUsable();
     const out = new Float32Array(rows * srcLen);
-    if (rows === 0 || t === 0) return out;
+    if (t === 0) return out;
     const bytes2 = rows * heads * srcLen * 4;
     const encoder = device.createCommandEncoder();
     encoder.copyBufferToBuffer(sets[current].probs, 0, buffers.readProbs, 0, bytes2);
@@ -1540,8 +1680,8 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
       return rows;
     },
     step: (tokens) => serial(() => step(tokens)),
-    stepTopK: (tokens, k) => serial(() => stepTopK(tokens, k)),
-    stepArgmax: (tokens) => serial(async () => (await stepTopK(tokens, 1)).ids),
+    stepTopK: (tokens, k, options2 = {}) => serial(() => stepTopK(tokens, k, options2)),
+    stepArgmax: (tokens, options2 = {}) => serial(async () => (await stepTopK(tokens, 1, options2)).ids),
     select: (from) => serial(() => select(from)),
     crossAttention: () => serial(crossAttention),
     dispose() {
@@ -1560,110 +1700,23 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
     }
   };
 }
-var SKINNY_MAX, ENCODER_CHUNK_BYTES, STORAGE, STAGING;
+var ENCODER_CHUNK_BYTES, STORAGE, STAGING;
 var init_backend = __esm({
   "infer/webgpu/backend.ts"() {
     init_model_spec();
+    init_vocab();
     init_kernels();
     init_plan();
     init_weights();
     init_device();
-    SKINNY_MAX = 32;
     ENCODER_CHUNK_BYTES = 32 << 20;
     STORAGE = 128 | 8 | 4;
     STAGING = 1 | 8;
   }
 });
 
-// infer/vocab.ts
-var PAD = 0;
-var SOS = 1;
-var EOS = 2;
-var SPECIALS = [
-  "<pad>",
-  "<s>",
-  "</s>"
-];
-var C2K_SOURCE = [
-  ...SPECIALS,
-  ..."abcdefghijklmnopqrstuvwxyz",
-  "'",
-  " "
-];
-var VOWELS = [
-  "AA",
-  "AE",
-  "AH",
-  "AO",
-  "AW",
-  "AY",
-  "EH",
-  "ER",
-  "EY",
-  "IH",
-  "IY",
-  "OW",
-  "OY",
-  "UH",
-  "UW"
-];
-var CONSONANTS = [
-  "B",
-  "CH",
-  "D",
-  "DH",
-  "F",
-  "G",
-  "HH",
-  "JH",
-  "K",
-  "L",
-  "M",
-  "N",
-  "NG",
-  "P",
-  "R",
-  "S",
-  "SH",
-  "T",
-  "TH",
-  "V",
-  "W",
-  "Y",
-  "Z",
-  "ZH"
-];
-var ARPABET = [
-  ...VOWELS.flatMap((v) => [
-    `${v}0`,
-    `${v}1`,
-    `${v}2`
-  ]),
-  ...CONSONANTS
-];
-var P2K_SOURCE = [
-  ...SPECIALS,
-  ...ARPABET,
-  " "
-];
-var KATAKANA = [
-  ...Array.from({
-    length: 12532 - 12449 + 1
-  }, (_, i) => String.fromCharCode(12449 + i)),
-  "\u30FC"
-];
-var TARGET = [
-  ...SPECIALS,
-  ...KATAKANA
-];
-function indexOf(vocab) {
-  return new Map(vocab.map((s, i) => [
-    s,
-    i
-  ]));
-}
-
 // infer/_decode.ts
+init_vocab();
 function padSources(sources) {
   const srcLen = Math.max(...sources.map((s) => s.length));
   const src = new Int32Array(sources.length * srcLen).fill(PAD);
@@ -1765,6 +1818,7 @@ async function decodeRows(backend, sources, options2, choose) {
 }
 
 // infer/beam.ts
+init_vocab();
 function unwind(f) {
   const tokens = [];
   const attention3 = [];
@@ -1913,7 +1967,7 @@ function arrayStorage(bytes2 = 1 << 16) {
     buffer: () => buf,
     grow(want) {
       if (want <= buf.byteLength) return;
-      const next = new ArrayBuffer(Math.max(want, buf.byteLength * 2));
+      const next = new ArrayBuffer(Math.max(want, buf.byteLength + (buf.byteLength >> 2)));
       new Uint8Array(next).set(new Uint8Array(buf));
       buf = next;
     }
@@ -1925,7 +1979,7 @@ function memoryStorage(memory) {
     grow(want) {
       const have = memory.buffer.byteLength;
       if (want <= have) return;
-      const target = Math.max(want, have + (have >> 1));
+      const target = want + Math.max(1 << 20, want >> 4);
       memory.grow(Math.ceil((target - have) / 65536));
     }
   };
@@ -2024,6 +2078,27 @@ function measure(layout) {
   return c.end;
 }
 
+// infer/quantize.ts
+function quantizeRows(w, rows, cols, q, scales, panel = 0) {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let max = 0;
+    for (let j = 0; j < cols; j++) {
+      const v = w[o + j], a = v < 0 ? -v : v;
+      if (a > max) max = a;
+    }
+    const s = Math.fround(max / 127);
+    scales[r] = s;
+    const inv = s === 0 ? 0 : 1 / s;
+    for (let j = 0; j < cols; j++) {
+      let v = Math.floor(w[o + j] * inv + 0.5);
+      if (v > 127) v = 127;
+      else if (v < -127) v = -127;
+      q[panel ? Math.floor(j / panel) * rows * panel + r * panel + j % panel : o + j] = v;
+    }
+  }
+}
+
 // infer/kernels.ts
 var LN_EPS = 1e-5;
 var MASKED = -1e9;
@@ -2052,6 +2127,20 @@ function accumulate(out, x, w, rows, n, d) {
     const o = r * d, xr = r * n;
     for (let i = 0; i < n; i++) {
       const a = x[xr + i], wi = i * d;
+      for (let j = 0; j < d; j++) out[o + j] += a * w[wi + j];
+    }
+  }
+}
+function int8View(a, n) {
+  return new Int8Array(a.buffer, a.byteOffset, n);
+}
+function linearI8(out, x, q, scales, b, rows, n, d) {
+  const w = int8View(q, n * d);
+  for (let r = 0; r < rows; r++) {
+    const o = r * d;
+    for (let j = 0; j < d; j++) out[o + j] = b[j];
+    for (let i = 0; i < n; i++) {
+      const a = x[r * n + i] * scales[i], wi = i * d;
       for (let j = 0; j < d; j++) out[o + j] += a * w[wi + j];
     }
   }
@@ -2128,6 +2217,10 @@ function createTsKernels() {
     packedSize: (n, d) => n * d,
     pack: (dst, w, n, d) => dst.set(w.subarray(0, n * d)),
     biasSize: (d) => d,
+    packedI8Size: (n, d) => Math.ceil(n * d / 4),
+    packI8: (dst, scales, w, n, d) => quantizeRows(w, n, d, int8View(dst, n * d), scales),
+    scratchI8Size: () => 0,
+    linearI8: (out, x, q, scales, b, rows, n, d) => linearI8(out, x, q, scales, b, rows, n, d),
     matmul,
     linear,
     layerNorm,
@@ -2141,12 +2234,15 @@ function createTsKernels() {
 
 // infer/forward.ts
 init_model_spec();
-function layoutWeights(c, config, k) {
+init_vocab();
+function layoutWeights(c, config, k, int8 = false) {
   const byName = /* @__PURE__ */ new Map();
   const packed = /* @__PURE__ */ new Set();
   for (const { name, shape } of tensorSpecs(config)) {
     if (name.endsWith(".w")) {
-      byName.set(name, c.take(k.packedSize(shape[0], shape[1])));
+      const [n, d] = shape;
+      byName.set(name, c.take(int8 ? k.packedI8Size(n, d) : k.packedSize(n, d)));
+      if (int8) byName.set(`${name}.scale`, c.take(n));
       packed.add(name);
     } else if (name.endsWith(".b") && byName.has(name.slice(0, -1) + "w")) {
       byName.set(name, c.take(k.biasSize(shape[0])).subarray(0, shape[0]));
@@ -2154,10 +2250,14 @@ function layoutWeights(c, config, k) {
       byName.set(name, c.take(shape.reduce((a, b) => a * b)));
     }
   }
+  const scratch = c.take(int8 ? k.scratchI8Size(Math.max(config.dModel, config.dFF)) : 0);
   const t = (name) => byName.get(name);
   const lin = (p) => ({
     w: t(`${p}.w`),
-    b: t(`${p}.b`)
+    b: t(`${p}.b`),
+    ...int8 ? {
+      s: t(`${p}.w.scale`)
+    } : {}
   });
   const norm = (p) => ({
     g: t(`${p}.g`),
@@ -2196,7 +2296,8 @@ function layoutWeights(c, config, k) {
       ff2: lin(`dec.${i}.ff2`)
     })),
     decLn: norm("dec.ln"),
-    out: lin("out")
+    out: lin("out"),
+    scratch
   };
   return {
     weights,
@@ -2242,6 +2343,10 @@ function layoutEncoderState(c, config, rows, srcLen) {
     probs: c.take(rows * config.heads * srcLen * srcLen)
   };
 }
+function project(k, w, out, x, l, rows, n, d) {
+  if (l.s) k.linearI8(out, x, l.w, l.s, l.b, rows, n, d, w.scratch);
+  else k.linear(out, x, l.w, l.b, rows, n, d);
+}
 function activate(k, config, x, n) {
   if (config.activation === "gelu") k.gelu(x, n);
   else k.relu(x, n);
@@ -2267,22 +2372,22 @@ function encode(k, config, w, e, s, src, rows) {
   };
   for (const l of w.enc) {
     k.layerNorm(e.xn, e.x, l.ln1.g, l.ln1.b, n, d);
-    k.linear(e.q, e.xn, l.attn.q.w, l.attn.q.b, n, d, d);
-    k.linear(e.k, e.xn, l.attn.k.w, l.attn.k.b, n, d, d);
-    k.linear(e.v, e.xn, l.attn.v.w, l.attn.v.b, n, d, d);
+    project(k, w, e.q, e.xn, l.attn.q, n, d, d);
+    project(k, w, e.k, e.xn, l.attn.k, n, d, d);
+    project(k, w, e.v, e.xn, l.attn.v, n, d, d);
     k.attention(e.ctx, e.probs, e.q, e.k, e.v, s.srcBias, shape);
-    k.linear(e.proj, e.ctx, l.attn.o.w, l.attn.o.b, n, d, d);
+    project(k, w, e.proj, e.ctx, l.attn.o, n, d, d);
     k.add(e.x, e.proj, n * d);
     k.layerNorm(e.xn, e.x, l.ln2.g, l.ln2.b, n, d);
-    k.linear(e.h, e.xn, l.ff1.w, l.ff1.b, n, d, f);
+    project(k, w, e.h, e.xn, l.ff1, n, d, f);
     activate(k, config, e.h, n * f);
-    k.linear(e.proj, e.h, l.ff2.w, l.ff2.b, n, f, d);
+    project(k, w, e.proj, e.h, l.ff2, n, f, d);
     k.add(e.x, e.proj, n * d);
   }
   k.layerNorm(e.xn, e.x, w.encLn.g, w.encLn.b, n, d);
   w.dec.forEach((l, i) => {
-    k.linear(s.crossK[i], e.xn, l.cross.k.w, l.cross.k.b, n, d, d);
-    k.linear(s.crossV[i], e.xn, l.cross.v.w, l.cross.v.b, n, d, d);
+    project(k, w, s.crossK[i], e.xn, l.cross.k, n, d, d);
+    project(k, w, s.crossV[i], e.xn, l.cross.v, n, d, d);
   });
 }
 function decodeStep(k, config, w, s, tokens, rows, pos) {
@@ -2316,25 +2421,25 @@ function decodeStep(k, config, w, s, tokens, rows, pos) {
   const at = pos * s.cap * d;
   w.dec.forEach((l, i) => {
     k.layerNorm(s.yn, s.y, l.ln1.g, l.ln1.b, rows, d);
-    k.linear(s.q, s.yn, l.self.q.w, l.self.q.b, rows, d, d);
-    k.linear(s.selfK[i].subarray(at, at + n), s.yn, l.self.k.w, l.self.k.b, rows, d, d);
-    k.linear(s.selfV[i].subarray(at, at + n), s.yn, l.self.v.w, l.self.v.b, rows, d, d);
+    project(k, w, s.q, s.yn, l.self.q, rows, d, d);
+    project(k, w, s.selfK[i].subarray(at, at + n), s.yn, l.self.k, rows, d, d);
+    project(k, w, s.selfV[i].subarray(at, at + n), s.yn, l.self.v, rows, d, d);
     k.attention(s.ctx, s.probs, s.q, s.selfK[i], s.selfV[i], null, selfShape);
-    k.linear(s.proj, s.ctx, l.self.o.w, l.self.o.b, rows, d, d);
+    project(k, w, s.proj, s.ctx, l.self.o, rows, d, d);
     k.add(s.y, s.proj, n);
     k.layerNorm(s.yn, s.y, l.ln2.g, l.ln2.b, rows, d);
-    k.linear(s.q, s.yn, l.cross.q.w, l.cross.q.b, rows, d, d);
+    project(k, w, s.q, s.yn, l.cross.q, rows, d, d);
     k.attention(s.ctx, s.crossProbs, s.q, s.crossK[i], s.crossV[i], s.srcBias, crossShape);
-    k.linear(s.proj, s.ctx, l.cross.o.w, l.cross.o.b, rows, d, d);
+    project(k, w, s.proj, s.ctx, l.cross.o, rows, d, d);
     k.add(s.y, s.proj, n);
     k.layerNorm(s.yn, s.y, l.ln3.g, l.ln3.b, rows, d);
-    k.linear(s.h, s.yn, l.ff1.w, l.ff1.b, rows, d, f);
+    project(k, w, s.h, s.yn, l.ff1, rows, d, f);
     activate(k, config, s.h, rows * f);
-    k.linear(s.proj, s.h, l.ff2.w, l.ff2.b, rows, f, d);
+    project(k, w, s.proj, s.h, l.ff2, rows, f, d);
     k.add(s.y, s.proj, n);
   });
   k.layerNorm(s.yn, s.y, w.decLn.g, w.decLn.b, rows, d);
-  k.linear(s.logits, s.yn, w.out.w, w.out.b, rows, d, vt);
+  project(k, w, s.logits, s.yn, w.out, rows, d, vt);
 }
 function gatherRows(config, dst, src, from, pos) {
   const { dModel: d, heads } = config;
@@ -2360,111 +2465,148 @@ init_model_spec();
 
 // infer/wasm/_kernels_bytes.ts
 var KERNELS_WASM_BASE64 = [
-  "AGFzbQEAAAABUwlgBn97e3t7fwBgCH9/f39/f39/AGAGf39/f39/AGAHf39/f39/fwBgA39/fwBgAn9/",
-  "AGABewF7YAd/f39/f399AGAOf39/f39/f39/f39/f38AAg8BA2VudgZtZW1vcnkCAAEDDAsAAQIDBAUG",
-  "BQUHCAdBBwZsaW5lYXIAAwNhZGQABARyZWx1AAUEZ2VsdQAHB3NvZnRtYXgACApsYXllcl9ub3JtAAkJ",
-  "YXR0ZW50aW9uAAoKvhYLxwEAIAVBEE8EQCAAIAH9CwQAIAAgAv0LBBAgACAD/QsEICAAIAT9CwQwDwsC",
-  "QCAFQQRJDQAgACAB/QsEACACIQEgAEEQaiEAIAVBBGshBSAFQQRJDQAgACAB/QsEACADIQEgAEEQaiEA",
-  "IAVBBGshBSAFQQRJDQAgACAB/QsEACAEIQEgAEEQaiEAIAVBBGshBQsgBUEASwRAIAAgAf0fADgCAAsg",
-  "BUEBSwRAIAAgAf0fATgCBAsgBUECSwRAIAAgAf0fAjgCCAsLmwIBDXsgAwRAIAP9AAQAIQggA/0ABBAh",
-  "CSAD/QAEICEKIAP9AAQwIQsgCCEMIAkhDSAKIQ4gCyEPCyAEBEADQCAC/QAEACEQIAL9AAQQIREgAv0A",
-  "BCAhEiAC/QAEMCETIAH9CQIAIRQgCCAUIBD95gH95AEhCCAJIBQgEf3mAf3kASEJIAogFCAS/eYB/eQB",
-  "IQogCyAUIBP95gH95AEhCyABIAVq/QkCACEUIAwgFCAQ/eYB/eQBIQwgDSAUIBH95gH95AEhDSAOIBQg",
-  "Ev3mAf3kASEOIA8gFCAT/eYB/eQBIQ8gAkHAAGohAiABQQRqIQEgBEEBayIEDQALCyAAIAggCSAKIAsg",
-  "BxAAIAAgBmogDCANIA4gDyAHEAAL5QIBCXsgAwRAIAP9AAQAIQYgA/0ABBAhByAD/QAEICEIIAP9AAQw",
-  "IQkLAkADQCAEQQJJDQEgAf0JAgAhDiAGIA4gAv0ABAD95gH95AEhBiAHIA4gAv0ABBD95gH95AEhByAI",
-  "IA4gAv0ABCD95gH95AEhCCAJIA4gAv0ABDD95gH95AEhCSAB/QkCBCEOIAogDiAC/QAEQP3mAf3kASEK",
-  "IAsgDiAC/QAEUP3mAf3kASELIAwgDiAC/QAEYP3mAf3kASEMIA0gDiAC/QAEcP3mAf3kASENIAJBgAFq",
-  "IQIgAUEIaiEBIARBAmshBAwACwsgBARAIAH9CQIAIQ4gBiAOIAL9AAQA/eYB/eQBIQYgByAOIAL9AAQQ",
-  "/eYB/eQBIQcgCCAOIAL9AAQg/eYB/eQBIQggCSAOIAL9AAQw/eYB/eQBIQkLIAAgBiAK/eQBIAcgC/3k",
-  "ASAIIAz95AEgCSAN/eQBIAUQAAvTAQEJfyAFQQJ0IQsgBkECdCEMIAVBBnQhDQNAIAdBIGogBCAHQSBq",
-  "IARJGyEIIAIhDkEAIQoDQCADIApBAnRqQQAgAxshDyAHIQkCQANAIAlBAmogCEsNASAAIAkgDGxqIApB",
-  "AnRqIAEgCSALbGogDiAPIAUgCyAMIAYgCmsQASAJQQJqIQkMAAsLIAkgCEkEQCAAIAkgDGxqIApBAnRq",
-  "IAEgCSALbGogDiAPIAUgBiAKaxACCyAOIA1qIQ4gCkEQaiIKIAZJDQALIAgiByAESQ0ACwtAAQF/IAAg",
-  "AkECdGohAwJAA0AgACADTw0BIAAgAP0ABAAgAf0ABAD95AH9CwQAIABBEGohACABQRBqIQEMAAsLC0UB",
-  "AX8gACABQQJ0aiECAkADQCAAIAJPDQEgACAA/QAEAP0MAAAAAAAAAAAAAAAAAAAAAP3pAf0LBAAgAEEQ",
-  "aiEADAALCwubAwEEeyAA/QwAAK7CAACuwgAArsIAAK7C/UYhBCAA/QwAAK7CAACuwgAArsIAAK7C/ekB",
-  "IQAgAP0MAACwQgAAsEIAALBCAACwQv3oASEAIAD9DDuquD87qrg/O6q4PzuquD/95gH9aiEBIAAgAf0M",
-  "AIAxPwCAMT8AgDE/AIAxP/3mAf3lASAB/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIQL9DGdpUDlnaVA5",
-  "Z2lQOWdpUDkhAyADIAL95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEhAyADIAL95gH9DAiJCDwIiQg8CIkI",
-  "PAiJCDz95AEhAyADIAL95gH9DMGpKj3BqSo9wakqPcGpKj395AEhAyADIAL95gH9DKqqKj6qqio+qqoq",
-  "PqqqKj795AEhAyADIAL95gH9DAAAAD8AAAA/AAAAPwAAAD/95AEhAyADIAL95gEgAv3mASAC/eQB/QwA",
-  "AIA/AACAPwAAgD8AAIA//eQBIQMgBCADIAH9+AH9DH8AAAB/AAAAfwAAAH8AAAD9rgFBF/2rAf3mAf1O",
-  "C84BAgF/AnsgACABQQJ0aiECAkADQCAAIAJPDQEgAP0ABAAhA/0MKkLMPypCzD8qQsw/KkLMPyAD/QwT",
-  "Jzc9Eyc3PRMnNz0TJzc9IAMgAyAD/eYB/eYB/eYB/eQB/eYBIQQgAP0MAAAAPwAAAD8AAAA/AAAAPyAD",
-  "/eYB/QwAAABAAAAAQAAAAEAAAABA/QwAAABAAAAAQAAAAEAAAABAIAQQBv0MAACAPwAAgD8AAIA/AACA",
-  "P/3kAf3nAf3lAf3mAf0LBAAgAEEQaiEADAALCwuZAgQBfwJ9A3sBf0MAAID/IQMgACEIIAEhAgJAA0Ag",
-  "AkUNASADIAgqAgCXIQMgCEEEaiEIIAJBAWshAgwACwsgA/0TIQcgACEIIAEhAgJAA0AgAkEESQ0BIAj9",
-  "AAQAIAf95QEQBiEFIAggBf0LBAAgBiAF/eQBIQYgCEEQaiEIIAJBBGshAgwACwsgBv0fACAG/R8BkiAG",
-  "/R8CIAb9HwOSkiEEAkADQCACRQ0BIAgqAgAgA5P9ExAGIQUgCCAF/R8AOAIAIAQgBf0fAJIhBCAIQQRq",
-  "IQggAkEBayECDAALC0MAAIA/IASVIQQgACEIIAEhAgJAA0AgAkUNASAIIAgqAgAgBJQ4AgAgCEEEaiEI",
-  "IAJBAWshAgwACwsLyAIEA38CewJ9AnsgBUECdCEJAkADQCAHIARPDQH9DAAAAAAAAAAAAAAAAAAAAAAh",
-  "CkEAIQgDQCAKIAEgCGr9AAQA/eQBIQogCEEQaiIIIAlJDQALIAr9HwAgCv0fAZIgCv0fAiAK/R8DkpIg",
-  "BbOVIQwgDP0TIQ79DAAAAAAAAAAAAAAAAAAAAAAhCkEAIQgDQCABIAhq/QAEACAO/eUBIQsgCiALIAv9",
-  "5gH95AEhCiAIQRBqIgggCUkNAAtDAACAPyAK/R8AIAr9HwGSIAr9HwIgCv0fA5KSIAWzlSAGkpGVIQ0g",
-  "Df0TIQ9BACEIA0AgACAIaiABIAhq/QAEACAO/eUBIA/95gEgAiAIav0ABAD95gEgAyAIav0ABAD95AH9",
-  "CwQAIAhBEGoiCCAJSQ0ACyABIAlqIQEgACAJaiEAIAdBAWohBwwACwsLwAMDC38BewF9IApBAnQhEyAM",
-  "QQJ0IQxDAACAPyAKs5GVIRogASEVQQAhDgNAQQAhDwNAQQAhEANAIA4gB2wgEGogCSAKbGxBAnQgDyAT",
-  "bGohFCAAIBRqIRggAiAUaiEUIA4gC2xBAnQgDyATbGohFiAFIA4gDWxBAnRqQQAgBRshF0EAIREDQP0M",
-  "AAAAAAAAAAAAAAAAAAAAACEZQQAhEgNAIBkgFCASav0ABAAgAyAWaiARIAxsIBJqav0ABAD95gH95AEh",
-  "GSASQRBqIhIgE0kNAAsgFSARQQJ0aiAaIBn9HwAgGf0fAZIgGf0fAiAZ/R8DkpKUIBcEfSAXIBFBAnRq",
-  "KgIABUMAAAAAC5I4AgAgEUEBaiIRIAhJDQALIBUgCBAIQQAhEgNA/QwAAAAAAAAAAAAAAAAAAAAAIRlB",
-  "ACERA0AgGSAVIBFBAnRq/QkCACAEIBZqIBEgDGwgEmpq/QAEAP3mAf3kASEZIBFBAWoiESAISQ0ACyAY",
-  "IBJqIBn9CwQAIBJBEGoiEiATSQ0ACyAVIAhBAnRqIRUgEEEBaiIQIAdJDQALIA9BAWoiDyAJSQ0ACyAO",
-  "QQFqIg4gBkkNAAsL"
+  "AGFzbQEAAAABbQxgBn97e3t7fwBgCH9/f39/f39/AGAGf39/f39/AGAHf39/f39/fwBgBH9/f38AYAl/",
+  "f39/f39/f38AYAN/f38AYAJ/fwBgAXsBe2AHf39/f39/fQBgA39/fwF9YA5/f39/f39/f39/f39/fwAC",
+  "DwEDZW52Bm1lbW9yeQIAAQMREAABAgMEAwUGBwgHBwkKAgsHTQgGbGluZWFyAAMJbGluZWFyX2k4AAYD",
+  "YWRkAAcEcmVsdQAIBGdlbHUACgdzb2Z0bWF4AAsKbGF5ZXJfbm9ybQAMCWF0dGVudGlvbgAPCv0eEMcB",
+  "ACAFQRBPBEAgACAB/QsEACAAIAL9CwQQIAAgA/0LBCAgACAE/QsEMA8LAkAgBUEESQ0AIAAgAf0LBAAg",
+  "AiEBIABBEGohACAFQQRrIQUgBUEESQ0AIAAgAf0LBAAgAyEBIABBEGohACAFQQRrIQUgBUEESQ0AIAAg",
+  "Af0LBAAgBCEBIABBEGohACAFQQRrIQULIAVBAEsEQCAAIAH9HwA4AgALIAVBAUsEQCAAIAH9HwE4AgQL",
+  "IAVBAksEQCAAIAH9HwI4AggLC5sCAQ17IAMEQCAD/QAEACEIIAP9AAQQIQkgA/0ABCAhCiAD/QAEMCEL",
+  "IAghDCAJIQ0gCiEOIAshDwsgBARAA0AgAv0ABAAhECAC/QAEECERIAL9AAQgIRIgAv0ABDAhEyAB/QkC",
+  "ACEUIAggFCAQ/eYB/eQBIQggCSAUIBH95gH95AEhCSAKIBQgEv3mAf3kASEKIAsgFCAT/eYB/eQBIQsg",
+  "ASAFav0JAgAhFCAMIBQgEP3mAf3kASEMIA0gFCAR/eYB/eQBIQ0gDiAUIBL95gH95AEhDiAPIBQgE/3m",
+  "Af3kASEPIAJBwABqIQIgAUEEaiEBIARBAWsiBA0ACwsgACAIIAkgCiALIAcQACAAIAZqIAwgDSAOIA8g",
+  "BxAAC+UCAQl7IAMEQCAD/QAEACEGIAP9AAQQIQcgA/0ABCAhCCAD/QAEMCEJCwJAA0AgBEECSQ0BIAH9",
+  "CQIAIQ4gBiAOIAL9AAQA/eYB/eQBIQYgByAOIAL9AAQQ/eYB/eQBIQcgCCAOIAL9AAQg/eYB/eQBIQgg",
+  "CSAOIAL9AAQw/eYB/eQBIQkgAf0JAgQhDiAKIA4gAv0ABED95gH95AEhCiALIA4gAv0ABFD95gH95AEh",
+  "CyAMIA4gAv0ABGD95gH95AEhDCANIA4gAv0ABHD95gH95AEhDSACQYABaiECIAFBCGohASAEQQJrIQQM",
+  "AAsLIAQEQCAB/QkCACEOIAYgDiAC/QAEAP3mAf3kASEGIAcgDiAC/QAEEP3mAf3kASEHIAggDiAC/QAE",
+  "IP3mAf3kASEIIAkgDiAC/QAEMP3mAf3kASEJCyAAIAYgCv3kASAHIAv95AEgCCAM/eQBIAkgDf3kASAF",
+  "EAAL0wEBCX8gBUECdCELIAZBAnQhDCAFQQZ0IQ0DQCAHQSBqIAQgB0EgaiAESRshCCACIQ5BACEKA0Ag",
+  "AyAKQQJ0akEAIAMbIQ8gByEJAkADQCAJQQJqIAhLDQEgACAJIAxsaiAKQQJ0aiABIAkgC2xqIA4gDyAF",
+  "IAsgDCAGIAprEAEgCUECaiEJDAALCyAJIAhJBEAgACAJIAxsaiAKQQJ0aiABIAkgC2xqIA4gDyAFIAYg",
+  "CmsQAgsgDiANaiEOIApBEGoiCiAGSQ0ACyAIIgcgBEkNAAsLkAEBBHsDQCAB/QAEACEEIAL9CQIAIQcg",
+  "BP2HASEFIAT9iAEhBiAAIAcgBf2nAf36Af3mAf0LBAAgACAHIAX9qAH9+gH95gH9CwQQIAAgByAG/acB",
+  "/foB/eYB/QsEICAAIAcgBv2oAf36Af3mAf0LBDAgAEHAAGohACABQRBqIQEgAkEEaiECIANBAWsiAw0A",
+  "CwvdAQEMeyAEBEAgBP0ABAAhByAE/QAEECEIIAT9AAQgIQkgBP0ABDAhCgsDQCAC/QAEACEPIAEqAgAg",
+  "AyoCAJT9EyESIA/9hwEhECAP/YgBIREgEP2nAf36ASELIBD9qAH9+gEhDCAR/acB/foBIQ0gEf2oAf36",
+  "ASEOIAcgEiAL/eYB/eQBIQcgCCASIAz95gH95AEhCCAJIBIgDf3mAf3kASEJIAogEiAO/eYB/eQBIQog",
+  "AkEQaiECIAFBBGohASADQQRqIQMgBUEBayIFDQALIAAgByAIIAkgCiAGEAALpAIBCX8gBkECdCENIAdB",
+  "AnQhDiAGQQR0IQ8gBUEBRgRAIAIhEANAIAAgDEECdGogASAQIAMgBCAMQQJ0akEAIAQbIAYgByAMaxAF",
+  "IBAgD2ohECAMQRBqIgwgB0kNAAsPCwNAIAlBIGogBSAJQSBqIAVJGyEKIAIhEEEAIQwDQCAIIBAgAyAG",
+  "EAQgBCAMQQJ0akEAIAQbIREgCSELAkADQCALQQJqIApLDQEgACALIA5saiAMQQJ0aiABIAsgDWxqIAgg",
+  "ESAGIA0gDiAHIAxrEAEgC0ECaiELDAALCyALIApJBEAgACALIA5saiAMQQJ0aiABIAsgDWxqIAggESAG",
+  "IAcgDGsQAgsgECAPaiEQIAxBEGoiDCAHSQ0ACyAKIgkgBUkNAAsLQAEBfyAAIAJBAnRqIQMCQANAIAAg",
+  "A08NASAAIAD9AAQAIAH9AAQA/eQB/QsEACAAQRBqIQAgAUEQaiEBDAALCwtFAQF/IAAgAUECdGohAgJA",
+  "A0AgACACTw0BIAAgAP0ABAD9DAAAAAAAAAAAAAAAAAAAAAD96QH9CwQAIABBEGohAAwACwsLxAMBBXsg",
+  "AP0MAACuwgAArsIAAK7CAACuwv1GIQUgAP0MAACuwgAArsIAAK7CAACuwv3pASEAIAD9DAAAsEIAALBC",
+  "AACwQgAAsEL96AEhACAA/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAEBLAABASwAAQEsAAEBL/eQBIQEg",
+  "Af0MAABASwAAQEsAAEBLAABAS/3lASECIAAgAv0MAIAxPwCAMT8AgDE/AIAxP/3mAf3lASAC/QyDgF65",
+  "g4BeuYOAXrmDgF65/eYB/eUBIQP9DGdpUDlnaVA5Z2lQOWdpUDkhBCAEIAP95gH9DM5DtzrOQ7c6zkO3",
+  "Os5Dtzr95AEhBCAEIAP95gH9DAiJCDwIiQg8CIkIPAiJCDz95AEhBCAEIAP95gH9DMGpKj3BqSo9wakq",
+  "PcGpKj395AEhBCAEIAP95gH9DKqqKj6qqio+qqoqPqqqKj795AEhBCAEIAP95gH9DAAAAD8AAAA/AAAA",
+  "PwAAAD/95AEhBCAEIAP95gEgA/3mASAD/eQB/QwAAIA/AACAPwAAgD8AAIA//eQBIQQgBSAEIAFBF/2r",
+  "Af0MAACAPwAAgD8AAIA/AACAP/2uAf3mAf1OC4sBAgF/AXsgACABQQJ0aiECAkADQCAAIAJPDQEgAP0A",
+  "BAAhAyAAIAP9DAAAgD8AAIA/AACAPwAAgD/9DCpCzL8qQsy/KkLMvypCzL8gA/0MEyc3PRMnNz0TJzc9",
+  "Eyc3PSADIAMgA/3mAf3mAf3mAf3kAf3mARAJ/eQB/ecB/QsEACAAQRBqIQAMAAsLC5kCBAF/An0DewF/",
+  "QwAAgP8hAyAAIQggASECAkADQCACRQ0BIAMgCCoCAJchAyAIQQRqIQggAkEBayECDAALCyAD/RMhByAA",
+  "IQggASECAkADQCACQQRJDQEgCP0ABAAgB/3lARAJIQUgCCAF/QsEACAGIAX95AEhBiAIQRBqIQggAkEE",
+  "ayECDAALCyAG/R8AIAb9HwGSIAb9HwIgBv0fA5KSIQQCQANAIAJFDQEgCCoCACADk/0TEAkhBSAIIAX9",
+  "HwA4AgAgBCAF/R8AkiEEIAhBBGohCCACQQFrIQIMAAsLQwAAgD8gBJUhBCAAIQggASECAkADQCACRQ0B",
+  "IAggCCoCACAElDgCACAIQQRqIQggAkEBayECDAALCwvIAgQDfwJ7An0CeyAFQQJ0IQkCQANAIAcgBE8N",
+  "Af0MAAAAAAAAAAAAAAAAAAAAACEKQQAhCANAIAogASAIav0ABAD95AEhCiAIQRBqIgggCUkNAAsgCv0f",
+  "ACAK/R8BkiAK/R8CIAr9HwOSkiAFs5UhDCAM/RMhDv0MAAAAAAAAAAAAAAAAAAAAACEKQQAhCANAIAEg",
+  "CGr9AAQAIA795QEhCyAKIAsgC/3mAf3kASEKIAhBEGoiCCAJSQ0AC0MAAIA/IAr9HwAgCv0fAZIgCv0f",
+  "AiAK/R8DkpIgBbOVIAaSkZUhDSAN/RMhD0EAIQgDQCAAIAhqIAEgCGr9AAQAIA795QEgD/3mASACIAhq",
+  "/QAEAP3mASADIAhq/QAEAP3kAf0LBAAgCEEQaiIIIAlJDQALIAEgCWohASAAIAlqIQAgB0EBaiEHDAAL",
+  "CwvlAQIBfwR7IAAgAmohAwJAA0AgAEHAAGogA0sNASAEIAD9AAQAIAH9AAQA/eYB/eQBIQQgBSAA/QAE",
+  "ECAB/QAEEP3mAf3kASEFIAYgAP0ABCAgAf0ABCD95gH95AEhBiAHIAD9AAQwIAH9AAQw/eYB/eQBIQcg",
+  "AEHAAGohACABQcAAaiEBDAALCwJAA0AgACADTw0BIAQgAP0ABAAgAf0ABAD95gH95AEhBCAAQRBqIQAg",
+  "AUEQaiEBDAALCyAEIAX95AEgBiAH/eQB/eQBIQQgBP0fACAE/R8BkiAE/R8CIAT9HwOSkguJAwIEfwV7",
+  "AkADQCAGQcAAaiAFSw0B/QwAAAAAAAAAAAAAAAAAAAAAIQv9DAAAAAAAAAAAAAAAAAAAAAAhDP0MAAAA",
+  "AAAAAAAAAAAAAAAAACEN/QwAAAAAAAAAAAAAAAAAAAAAIQ4gAiAGaiEIIAEhCSAEIQcDQCAJ/QkCACEK",
+  "IAsgCiAI/QAEAP3mAf3kASELIAwgCiAI/QAEEP3mAf3kASEMIA0gCiAI/QAEIP3mAf3kASENIA4gCiAI",
+  "/QAEMP3mAf3kASEOIAggA2ohCCAJQQRqIQkgB0EBayIHDQALIAAgBmohCCAIIAv9CwQAIAggDP0LBBAg",
+  "CCAN/QsEICAIIA79CwQwIAZBwABqIQYMAAsLAkADQCAGIAVPDQH9DAAAAAAAAAAAAAAAAAAAAAAhCyAC",
+  "IAZqIQggASEJIAQhBwNAIAn9CQIAIQogCyAKIAj9AAQA/eYB/eQBIQsgCCADaiEIIAlBBGohCSAHQQFr",
+  "IgcNAAsgACAGaiAL/QsEACAGQRBqIQYMAAsLC5ACAgp/AX0gCkECdCESIAxBAnQhDEMAAIA/IAqzkZUh",
+  "GCABIRRBACEOA0BBACEPA0BBACEQA0AgDiAHbCAQaiAJIApsbEECdCAPIBJsaiETIAAgE2ohFyACIBNq",
+  "IRMgDiALbEECdCAPIBJsaiEVIAUgDiANbEECdGpBACAFGyEWQQAhEQNAIBQgEUECdGogGCATIAMgFWog",
+  "ESAMbGogEhANlCAWBH0gFiARQQJ0aioCAAVDAAAAAAuSOAIAIBFBAWoiESAISQ0ACyAUIAgQCyAXIBQg",
+  "BCAVaiAMIAggEhAOIBQgCEECdGohFCAQQQFqIhAgB0kNAAsgD0EBaiIPIAlJDQALIA5BAWoiDiAGSQ0A",
+  "Cws="
 ].join("");
 var KERNELS_RELAXED_WASM_BASE64 = [
-  "AGFzbQEAAAABUwlgBn97e3t7fwBgCH9/f39/f39/AGAGf39/f39/AGAHf39/f39/fwBgA39/fwBgAn9/",
-  "AGABewF7YAd/f39/f399AGAOf39/f39/f39/f39/f38AAg8BA2VudgZtZW1vcnkCAAEDDAsAAQIDBAUG",
-  "BQUHCAdBBwZsaW5lYXIAAwNhZGQABARyZWx1AAUEZ2VsdQAHB3NvZnRtYXgACApsYXllcl9ub3JtAAkJ",
-  "YXR0ZW50aW9uAAoK/xULxwEAIAVBEE8EQCAAIAH9CwQAIAAgAv0LBBAgACAD/QsEICAAIAT9CwQwDwsC",
-  "QCAFQQRJDQAgACAB/QsEACACIQEgAEEQaiEAIAVBBGshBSAFQQRJDQAgACAB/QsEACADIQEgAEEQaiEA",
-  "IAVBBGshBSAFQQRJDQAgACAB/QsEACAEIQEgAEEQaiEAIAVBBGshBQsgBUEASwRAIAAgAf0fADgCAAsg",
-  "BUEBSwRAIAAgAf0fATgCBAsgBUECSwRAIAAgAf0fAjgCCAsLgwIBDXsgAwRAIAP9AAQAIQggA/0ABBAh",
-  "CSAD/QAEICEKIAP9AAQwIQsgCCEMIAkhDSAKIQ4gCyEPCyAEBEADQCAC/QAEACEQIAL9AAQQIREgAv0A",
-  "BCAhEiAC/QAEMCETIAH9CQIAIRQgFCAQIAj9hQIhCCAUIBEgCf2FAiEJIBQgEiAK/YUCIQogFCATIAv9",
-  "hQIhCyABIAVq/QkCACEUIBQgECAM/YUCIQwgFCARIA39hQIhDSAUIBIgDv2FAiEOIBQgEyAP/YUCIQ8g",
-  "AkHAAGohAiABQQRqIQEgBEEBayIEDQALCyAAIAggCSAKIAsgBxAAIAAgBmogDCANIA4gDyAHEAALwQIB",
-  "CXsgAwRAIAP9AAQAIQYgA/0ABBAhByAD/QAEICEIIAP9AAQwIQkLAkADQCAEQQJJDQEgAf0JAgAhDiAO",
-  "IAL9AAQAIAb9hQIhBiAOIAL9AAQQIAf9hQIhByAOIAL9AAQgIAj9hQIhCCAOIAL9AAQwIAn9hQIhCSAB",
-  "/QkCBCEOIA4gAv0ABEAgCv2FAiEKIA4gAv0ABFAgC/2FAiELIA4gAv0ABGAgDP2FAiEMIA4gAv0ABHAg",
-  "Df2FAiENIAJBgAFqIQIgAUEIaiEBIARBAmshBAwACwsgBARAIAH9CQIAIQ4gDiAC/QAEACAG/YUCIQYg",
-  "DiAC/QAEECAH/YUCIQcgDiAC/QAEICAI/YUCIQggDiAC/QAEMCAJ/YUCIQkLIAAgBiAK/eQBIAcgC/3k",
-  "ASAIIAz95AEgCSAN/eQBIAUQAAvTAQEJfyAFQQJ0IQsgBkECdCEMIAVBBnQhDQNAIAdBIGogBCAHQSBq",
-  "IARJGyEIIAIhDkEAIQoDQCADIApBAnRqQQAgAxshDyAHIQkCQANAIAlBAmogCEsNASAAIAkgDGxqIApB",
-  "AnRqIAEgCSALbGogDiAPIAUgCyAMIAYgCmsQASAJQQJqIQkMAAsLIAkgCEkEQCAAIAkgDGxqIApBAnRq",
-  "IAEgCSALbGogDiAPIAUgBiAKaxACCyAOIA1qIQ4gCkEQaiIKIAZJDQALIAgiByAESQ0ACwtAAQF/IAAg",
-  "AkECdGohAwJAA0AgACADTw0BIAAgAP0ABAAgAf0ABAD95AH9CwQAIABBEGohACABQRBqIQEMAAsLC0UB",
-  "AX8gACABQQJ0aiECAkADQCAAIAJPDQEgACAA/QAEAP0MAAAAAAAAAAAAAAAAAAAAAP3pAf0LBAAgAEEQ",
-  "aiEADAALCwubAwEEeyAA/QwAAK7CAACuwgAArsIAAK7C/UYhBCAA/QwAAK7CAACuwgAArsIAAK7C/ekB",
-  "IQAgAP0MAACwQgAAsEIAALBCAACwQv3oASEAIAD9DDuquD87qrg/O6q4PzuquD/95gH9aiEBIAAgAf0M",
-  "AIAxPwCAMT8AgDE/AIAxP/3mAf3lASAB/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIQL9DGdpUDlnaVA5",
-  "Z2lQOWdpUDkhAyADIAL95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEhAyADIAL95gH9DAiJCDwIiQg8CIkI",
-  "PAiJCDz95AEhAyADIAL95gH9DMGpKj3BqSo9wakqPcGpKj395AEhAyADIAL95gH9DKqqKj6qqio+qqoq",
-  "PqqqKj795AEhAyADIAL95gH9DAAAAD8AAAA/AAAAPwAAAD/95AEhAyADIAL95gEgAv3mASAC/eQB/QwA",
-  "AIA/AACAPwAAgD8AAIA//eQBIQMgBCADIAH9+AH9DH8AAAB/AAAAfwAAAH8AAAD9rgFBF/2rAf3mAf1O",
-  "C84BAgF/AnsgACABQQJ0aiECAkADQCAAIAJPDQEgAP0ABAAhA/0MKkLMPypCzD8qQsw/KkLMPyAD/QwT",
-  "Jzc9Eyc3PRMnNz0TJzc9IAMgAyAD/eYB/eYB/eYB/eQB/eYBIQQgAP0MAAAAPwAAAD8AAAA/AAAAPyAD",
-  "/eYB/QwAAABAAAAAQAAAAEAAAABA/QwAAABAAAAAQAAAAEAAAABAIAQQBv0MAACAPwAAgD8AAIA/AACA",
-  "P/3kAf3nAf3lAf3mAf0LBAAgAEEQaiEADAALCwuZAgQBfwJ9A3sBf0MAAID/IQMgACEIIAEhAgJAA0Ag",
-  "AkUNASADIAgqAgCXIQMgCEEEaiEIIAJBAWshAgwACwsgA/0TIQcgACEIIAEhAgJAA0AgAkEESQ0BIAj9",
-  "AAQAIAf95QEQBiEFIAggBf0LBAAgBiAF/eQBIQYgCEEQaiEIIAJBBGshAgwACwsgBv0fACAG/R8BkiAG",
-  "/R8CIAb9HwOSkiEEAkADQCACRQ0BIAgqAgAgA5P9ExAGIQUgCCAF/R8AOAIAIAQgBf0fAJIhBCAIQQRq",
-  "IQggAkEBayECDAALC0MAAIA/IASVIQQgACEIIAEhAgJAA0AgAkUNASAIIAgqAgAgBJQ4AgAgCEEEaiEI",
-  "IAJBAWshAgwACwsLxQIEA38CewJ9AnsgBUECdCEJAkADQCAHIARPDQH9DAAAAAAAAAAAAAAAAAAAAAAh",
-  "CkEAIQgDQCAKIAEgCGr9AAQA/eQBIQogCEEQaiIIIAlJDQALIAr9HwAgCv0fAZIgCv0fAiAK/R8DkpIg",
-  "BbOVIQwgDP0TIQ79DAAAAAAAAAAAAAAAAAAAAAAhCkEAIQgDQCABIAhq/QAEACAO/eUBIQsgCyALIAr9",
-  "hQIhCiAIQRBqIgggCUkNAAtDAACAPyAK/R8AIAr9HwGSIAr9HwIgCv0fA5KSIAWzlSAGkpGVIQ0gDf0T",
-  "IQ9BACEIA0AgACAIaiABIAhq/QAEACAO/eUBIA/95gEgAiAIav0ABAD95gEgAyAIav0ABAD95AH9CwQA",
-  "IAhBEGoiCCAJSQ0ACyABIAlqIQEgACAJaiEAIAdBAWohBwwACwsLwAMDC38BewF9IApBAnQhEyAMQQJ0",
-  "IQxDAACAPyAKs5GVIRogASEVQQAhDgNAQQAhDwNAQQAhEANAIA4gB2wgEGogCSAKbGxBAnQgDyATbGoh",
-  "FCAAIBRqIRggAiAUaiEUIA4gC2xBAnQgDyATbGohFiAFIA4gDWxBAnRqQQAgBRshF0EAIREDQP0MAAAA",
-  "AAAAAAAAAAAAAAAAACEZQQAhEgNAIBkgFCASav0ABAAgAyAWaiARIAxsIBJqav0ABAD95gH95AEhGSAS",
-  "QRBqIhIgE0kNAAsgFSARQQJ0aiAaIBn9HwAgGf0fAZIgGf0fAiAZ/R8DkpKUIBcEfSAXIBFBAnRqKgIA",
-  "BUMAAAAAC5I4AgAgEUEBaiIRIAhJDQALIBUgCBAIQQAhEgNA/QwAAAAAAAAAAAAAAAAAAAAAIRlBACER",
-  "A0AgGSAVIBFBAnRq/QkCACAEIBZqIBEgDGwgEmpq/QAEAP3mAf3kASEZIBFBAWoiESAISQ0ACyAYIBJq",
-  "IBn9CwQAIBJBEGoiEiATSQ0ACyAVIAhBAnRqIRUgEEEBaiIQIAdJDQALIA9BAWoiDyAJSQ0ACyAOQQFq",
-  "Ig4gBkkNAAsL"
+  "AGFzbQEAAAABbQxgBn97e3t7fwBgCH9/f39/f39/AGAGf39/f39/AGAHf39/f39/fwBgBH9/f38AYAl/",
+  "f39/f39/f38AYAN/f38AYAJ/fwBgAXsBe2AHf39/f39/fQBgA39/fwF9YA5/f39/f39/f39/f39/fwAC",
+  "DwEDZW52Bm1lbW9yeQIAAQMREAABAgMEAwUGBwgHBwkKAgsHTQgGbGluZWFyAAMJbGluZWFyX2k4AAYD",
+  "YWRkAAcEcmVsdQAIBGdlbHUACgdzb2Z0bWF4AAsKbGF5ZXJfbm9ybQAMCWF0dGVudGlvbgAPCpQeEMcB",
+  "ACAFQRBPBEAgACAB/QsEACAAIAL9CwQQIAAgA/0LBCAgACAE/QsEMA8LAkAgBUEESQ0AIAAgAf0LBAAg",
+  "AiEBIABBEGohACAFQQRrIQUgBUEESQ0AIAAgAf0LBAAgAyEBIABBEGohACAFQQRrIQUgBUEESQ0AIAAg",
+  "Af0LBAAgBCEBIABBEGohACAFQQRrIQULIAVBAEsEQCAAIAH9HwA4AgALIAVBAUsEQCAAIAH9HwE4AgQL",
+  "IAVBAksEQCAAIAH9HwI4AggLC4MCAQ17IAMEQCAD/QAEACEIIAP9AAQQIQkgA/0ABCAhCiAD/QAEMCEL",
+  "IAghDCAJIQ0gCiEOIAshDwsgBARAA0AgAv0ABAAhECAC/QAEECERIAL9AAQgIRIgAv0ABDAhEyAB/QkC",
+  "ACEUIBQgECAI/YUCIQggFCARIAn9hQIhCSAUIBIgCv2FAiEKIBQgEyAL/YUCIQsgASAFav0JAgAhFCAU",
+  "IBAgDP2FAiEMIBQgESAN/YUCIQ0gFCASIA79hQIhDiAUIBMgD/2FAiEPIAJBwABqIQIgAUEEaiEBIARB",
+  "AWsiBA0ACwsgACAIIAkgCiALIAcQACAAIAZqIAwgDSAOIA8gBxAAC8ECAQl7IAMEQCAD/QAEACEGIAP9",
+  "AAQQIQcgA/0ABCAhCCAD/QAEMCEJCwJAA0AgBEECSQ0BIAH9CQIAIQ4gDiAC/QAEACAG/YUCIQYgDiAC",
+  "/QAEECAH/YUCIQcgDiAC/QAEICAI/YUCIQggDiAC/QAEMCAJ/YUCIQkgAf0JAgQhDiAOIAL9AARAIAr9",
+  "hQIhCiAOIAL9AARQIAv9hQIhCyAOIAL9AARgIAz9hQIhDCAOIAL9AARwIA39hQIhDSACQYABaiECIAFB",
+  "CGohASAEQQJrIQQMAAsLIAQEQCAB/QkCACEOIA4gAv0ABAAgBv2FAiEGIA4gAv0ABBAgB/2FAiEHIA4g",
+  "Av0ABCAgCP2FAiEIIA4gAv0ABDAgCf2FAiEJCyAAIAYgCv3kASAHIAv95AEgCCAM/eQBIAkgDf3kASAF",
+  "EAAL0wEBCX8gBUECdCELIAZBAnQhDCAFQQZ0IQ0DQCAHQSBqIAQgB0EgaiAESRshCCACIQ5BACEKA0Ag",
+  "AyAKQQJ0akEAIAMbIQ8gByEJAkADQCAJQQJqIAhLDQEgACAJIAxsaiAKQQJ0aiABIAkgC2xqIA4gDyAF",
+  "IAsgDCAGIAprEAEgCUECaiEJDAALCyAJIAhJBEAgACAJIAxsaiAKQQJ0aiABIAkgC2xqIA4gDyAFIAYg",
+  "CmsQAgsgDiANaiEOIApBEGoiCiAGSQ0ACyAIIgcgBEkNAAsLkAEBBHsDQCAB/QAEACEEIAL9CQIAIQcg",
+  "BP2HASEFIAT9iAEhBiAAIAcgBf2nAf36Af3mAf0LBAAgACAHIAX9qAH9+gH95gH9CwQQIAAgByAG/acB",
+  "/foB/eYB/QsEICAAIAcgBv2oAf36Af3mAf0LBDAgAEHAAGohACABQRBqIQEgAkEEaiECIANBAWsiAw0A",
+  "CwvRAQEMeyAEBEAgBP0ABAAhByAE/QAEECEIIAT9AAQgIQkgBP0ABDAhCgsDQCAC/QAEACEPIAEqAgAg",
+  "AyoCAJT9EyESIA/9hwEhECAP/YgBIREgEP2nAf36ASELIBD9qAH9+gEhDCAR/acB/foBIQ0gEf2oAf36",
+  "ASEOIBIgCyAH/YUCIQcgEiAMIAj9hQIhCCASIA0gCf2FAiEJIBIgDiAK/YUCIQogAkEQaiECIAFBBGoh",
+  "ASADQQRqIQMgBUEBayIFDQALIAAgByAIIAkgCiAGEAALpAIBCX8gBkECdCENIAdBAnQhDiAGQQR0IQ8g",
+  "BUEBRgRAIAIhEANAIAAgDEECdGogASAQIAMgBCAMQQJ0akEAIAQbIAYgByAMaxAFIBAgD2ohECAMQRBq",
+  "IgwgB0kNAAsPCwNAIAlBIGogBSAJQSBqIAVJGyEKIAIhEEEAIQwDQCAIIBAgAyAGEAQgBCAMQQJ0akEA",
+  "IAQbIREgCSELAkADQCALQQJqIApLDQEgACALIA5saiAMQQJ0aiABIAsgDWxqIAggESAGIA0gDiAHIAxr",
+  "EAEgC0ECaiELDAALCyALIApJBEAgACALIA5saiAMQQJ0aiABIAsgDWxqIAggESAGIAcgDGsQAgsgECAP",
+  "aiEQIAxBEGoiDCAHSQ0ACyAKIgkgBUkNAAsLQAEBfyAAIAJBAnRqIQMCQANAIAAgA08NASAAIAD9AAQA",
+  "IAH9AAQA/eQB/QsEACAAQRBqIQAgAUEQaiEBDAALCwtFAQF/IAAgAUECdGohAgJAA0AgACACTw0BIAAg",
+  "AP0ABAD9DAAAAAAAAAAAAAAAAAAAAAD96QH9CwQAIABBEGohAAwACwsLxAMBBXsgAP0MAACuwgAArsIA",
+  "AK7CAACuwv1GIQUgAP0MAACuwgAArsIAAK7CAACuwv3pASEAIAD9DAAAsEIAALBCAACwQgAAsEL96AEh",
+  "ACAA/Qw7qrg/O6q4PzuquD87qrg//eYB/QwAAEBLAABASwAAQEsAAEBL/eQBIQEgAf0MAABASwAAQEsA",
+  "AEBLAABAS/3lASECIAAgAv0MAIAxPwCAMT8AgDE/AIAxP/3mAf3lASAC/QyDgF65g4BeuYOAXrmDgF65",
+  "/eYB/eUBIQP9DGdpUDlnaVA5Z2lQOWdpUDkhBCAEIAP95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEhBCAE",
+  "IAP95gH9DAiJCDwIiQg8CIkIPAiJCDz95AEhBCAEIAP95gH9DMGpKj3BqSo9wakqPcGpKj395AEhBCAE",
+  "IAP95gH9DKqqKj6qqio+qqoqPqqqKj795AEhBCAEIAP95gH9DAAAAD8AAAA/AAAAPwAAAD/95AEhBCAE",
+  "IAP95gEgA/3mASAD/eQB/QwAAIA/AACAPwAAgD8AAIA//eQBIQQgBSAEIAFBF/2rAf0MAACAPwAAgD8A",
+  "AIA/AACAP/2uAf3mAf1OC4sBAgF/AXsgACABQQJ0aiECAkADQCAAIAJPDQEgAP0ABAAhAyAAIAP9DAAA",
+  "gD8AAIA/AACAPwAAgD/9DCpCzL8qQsy/KkLMvypCzL8gA/0MEyc3PRMnNz0TJzc9Eyc3PSADIAMgA/3m",
+  "Af3mAf3mAf3kAf3mARAJ/eQB/ecB/QsEACAAQRBqIQAMAAsLC5kCBAF/An0DewF/QwAAgP8hAyAAIQgg",
+  "ASECAkADQCACRQ0BIAMgCCoCAJchAyAIQQRqIQggAkEBayECDAALCyAD/RMhByAAIQggASECAkADQCAC",
+  "QQRJDQEgCP0ABAAgB/3lARAJIQUgCCAF/QsEACAGIAX95AEhBiAIQRBqIQggAkEEayECDAALCyAG/R8A",
+  "IAb9HwGSIAb9HwIgBv0fA5KSIQQCQANAIAJFDQEgCCoCACADk/0TEAkhBSAIIAX9HwA4AgAgBCAF/R8A",
+  "kiEEIAhBBGohCCACQQFrIQIMAAsLQwAAgD8gBJUhBCAAIQggASECAkADQCACRQ0BIAggCCoCACAElDgC",
+  "ACAIQQRqIQggAkEBayECDAALCwvFAgQDfwJ7An0CeyAFQQJ0IQkCQANAIAcgBE8NAf0MAAAAAAAAAAAA",
+  "AAAAAAAAACEKQQAhCANAIAogASAIav0ABAD95AEhCiAIQRBqIgggCUkNAAsgCv0fACAK/R8BkiAK/R8C",
+  "IAr9HwOSkiAFs5UhDCAM/RMhDv0MAAAAAAAAAAAAAAAAAAAAACEKQQAhCANAIAEgCGr9AAQAIA795QEh",
+  "CyALIAsgCv2FAiEKIAhBEGoiCCAJSQ0AC0MAAIA/IAr9HwAgCv0fAZIgCv0fAiAK/R8DkpIgBbOVIAaS",
+  "kZUhDSAN/RMhD0EAIQgDQCAAIAhqIAEgCGr9AAQAIA795QEgD/3mASACIAhq/QAEAP3mASADIAhq/QAE",
+  "AP3kAf0LBAAgCEEQaiIIIAlJDQALIAEgCWohASAAIAlqIQAgB0EBaiEHDAALCwvWAQIBfwR7IAAgAmoh",
+  "AwJAA0AgAEHAAGogA0sNASAA/QAEACAB/QAEACAE/YUCIQQgAP0ABBAgAf0ABBAgBf2FAiEFIAD9AAQg",
+  "IAH9AAQgIAb9hQIhBiAA/QAEMCAB/QAEMCAH/YUCIQcgAEHAAGohACABQcAAaiEBDAALCwJAA0AgACAD",
+  "Tw0BIAD9AAQAIAH9AAQAIAT9hQIhBCAAQRBqIQAgAUEQaiEBDAALCyAEIAX95AEgBiAH/eQB/eQBIQQg",
+  "BP0fACAE/R8BkiAE/R8CIAT9HwOSkgv6AgIEfwV7AkADQCAGQcAAaiAFSw0B/QwAAAAAAAAAAAAAAAAA",
+  "AAAAIQv9DAAAAAAAAAAAAAAAAAAAAAAhDP0MAAAAAAAAAAAAAAAAAAAAACEN/QwAAAAAAAAAAAAAAAAA",
+  "AAAAIQ4gAiAGaiEIIAEhCSAEIQcDQCAJ/QkCACEKIAogCP0ABAAgC/2FAiELIAogCP0ABBAgDP2FAiEM",
+  "IAogCP0ABCAgDf2FAiENIAogCP0ABDAgDv2FAiEOIAggA2ohCCAJQQRqIQkgB0EBayIHDQALIAAgBmoh",
+  "CCAIIAv9CwQAIAggDP0LBBAgCCAN/QsEICAIIA79CwQwIAZBwABqIQYMAAsLAkADQCAGIAVPDQH9DAAA",
+  "AAAAAAAAAAAAAAAAAAAhCyACIAZqIQggASEJIAQhBwNAIAn9CQIAIQogCiAI/QAEACAL/YUCIQsgCCAD",
+  "aiEIIAlBBGohCSAHQQFrIgcNAAsgACAGaiAL/QsEACAGQRBqIQYMAAsLC5ACAgp/AX0gCkECdCESIAxB",
+  "AnQhDEMAAIA/IAqzkZUhGCABIRRBACEOA0BBACEPA0BBACEQA0AgDiAHbCAQaiAJIApsbEECdCAPIBJs",
+  "aiETIAAgE2ohFyACIBNqIRMgDiALbEECdCAPIBJsaiEVIAUgDiANbEECdGpBACAFGyEWQQAhEQNAIBQg",
+  "EUECdGogGCATIAMgFWogESAMbGogEhANlCAWBH0gFiARQQJ0aioCAAVDAAAAAAuSOAIAIBFBAWoiESAI",
+  "SQ0ACyAUIAgQCyAXIBQgBCAVaiAMIAggEhAOIBQgCEECdGohFCAQQQFqIhAgB0kNAAsgD0EBaiIPIAlJ",
+  "DQALIA5BAWoiDiAGSQ0ACws="
 ].join("");
 
 // infer/wasm/kernels.ts
@@ -2534,16 +2676,26 @@ function wrap(name, e, memory, heap) {
     heap,
     packedSize: (n, d) => n * panels(d) * PANEL,
     pack(dst, w, n, d) {
-      dst.fill(0, 0, n * panels(d) * PANEL);
-      for (let p = 0; p < panels(d); p++) {
-        const cols = Math.min(PANEL, d - p * PANEL);
-        for (let i = 0; i < n; i++) {
-          const from = i * d + p * PANEL;
-          dst.set(w.subarray(from, from + cols), (p * n + i) * PANEL);
-        }
+      const last = (panels(d) - 1) * n * PANEL;
+      if (d % PANEL) dst.fill(0, last, last + n * PANEL);
+      for (let i = 0; i < n; i++) {
+        const row = i * d, to = i * PANEL;
+        for (let j = 0; j < d; j++) dst[(j >> 4) * n * PANEL + to + (j & 15)] = w[row + j];
       }
     },
     biasSize: (d) => panels(d) * PANEL,
+    packedI8Size: (n, d) => n * panels(d) * PANEL / 4,
+    packI8(dst, scales, w, n, d) {
+      const q = int8View(dst, n * panels(d) * PANEL);
+      if (d % PANEL) q.fill(0, (panels(d) - 1) * n * PANEL);
+      quantizeRows(w, n, d, q, scales, PANEL);
+    },
+    scratchI8Size: (n) => n * PANEL,
+    linearI8(out, x, q, scales, b, rows, n, d, scratch) {
+      if (rows > 0 && d > 0) {
+        e.linear_i8(ptr(out), ptr(x), ptr(q), ptr(scales), ptr(b), rows, n, d, ptr(scratch));
+      }
+    },
     matmul(out, x, w, rows, n, d) {
       if (rows > 0 && d > 0) e.linear(ptr(out), ptr(x), ptr(w), 0, rows, n, d);
     },
@@ -2591,9 +2743,9 @@ function checkTensors(config, tensors) {
     }
   }
 }
-async function load(config, tensors, useWasm) {
+async function load(config, tensors, useWasm, int8) {
   const k = (useWasm ? await createWasmKernels() : null) ?? createTsKernels();
-  const layout = (c) => layoutWeights(c, config, k);
+  const layout = (c) => layoutWeights(c, config, k, int8);
   const at = k.heap.alloc(measure(layout));
   let f322 = k.heap.f32();
   let bound = layout(new Carver(f322, at));
@@ -2602,9 +2754,12 @@ async function load(config, tensors, useWasm) {
     s.shape
   ]));
   for (const [name, view] of bound.byName) {
+    if (name.endsWith(".scale")) continue;
     const [n, d] = shapes.get(name);
-    if (bound.packed.has(name)) k.pack(view, tensors.get(name), n, d);
-    else view.set(tensors.get(name));
+    const t = tensors.get(name);
+    if (!bound.packed.has(name)) view.set(t);
+    else if (int8) k.packI8(view, bound.byName.get(`${name}.scale`), t, n, d);
+    else k.pack(view, t, n, d);
   }
   return {
     k,
@@ -2626,16 +2781,29 @@ function checkIds(what, ids, limit) {
   }
 }
 function createCpuBackend(config, tensors, options2 = {}) {
-  const { kernels = "wasm" } = options2;
+  const { kernels = "wasm", weights = "f32" } = options2;
   if (kernels !== "wasm" && kernels !== "ts") {
     throw new RangeError(`Cannot create backend: unknown kernels "${kernels}"; use "wasm" or "ts"`);
+  }
+  if (weights !== "f32" && weights !== "i8") {
+    throw new RangeError(`Cannot create backend: unknown weights "${weights}"; use "f32" or "i8"`);
   }
   validateConfig(config);
   checkTensors(config, tensors);
   const useWasm = kernels === "wasm" && wasmSimdSupported();
   let loaded;
+  let done;
+  let source = tensors;
+  const ready = () => loaded ??= load(config, source, useWasm, weights === "i8").then((l) => {
+    source = void 0;
+    return done = l;
+  });
   return {
     name: useWasm ? "wasm" : "cpu",
+    async ready() {
+      await ready();
+    },
+    memoryBytes: () => (done?.k.heap.used() ?? 0) * 4,
     async start(src, rows, srcLen) {
       if (!Number.isInteger(rows) || rows < 1) {
         throw new RangeError(`Cannot start decoding: rows must be a positive integer, got ${rows}`);
@@ -2647,8 +2815,7 @@ function createCpuBackend(config, tensors, options2 = {}) {
         throw new RangeError(`Cannot start decoding: ${src.length} source ids given, ${rows} rows of ${srcLen} need ${rows * srcLen}`);
       }
       checkIds("the encoder", src, config.srcVocab.length);
-      const ctx = await (loaded ??= load(config, tensors, useWasm));
-      return startState(config, ctx, src, rows, srcLen);
+      return startState(config, await ready(), src, rows, srcLen);
     }
   };
 }
@@ -2778,20 +2945,37 @@ function startState(config, ctx, src, rows, srcLen) {
 }
 
 // infer/crc32.ts
-var table;
-function makeTable() {
-  const t = new Uint32Array(256);
+var tables;
+function makeTables() {
+  const t0 = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 3988292384 ^ c >>> 1 : c >>> 1;
-    t[n] = c >>> 0;
+    t0[n] = c >>> 0;
   }
-  return t;
+  const out = [
+    t0
+  ];
+  for (let k = 1; k < 4; k++) {
+    const prev = out[k - 1], t = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) t[n] = prev[n] >>> 8 ^ t0[prev[n] & 255];
+    out.push(t);
+  }
+  return out;
 }
 function crc32(bytes2) {
-  const t = table ??= makeTable();
+  const [t0, t1, t2, t3] = tables ??= makeTables();
   let c = 4294967295;
-  for (let i = 0; i < bytes2.length; i++) c = t[(c ^ bytes2[i]) & 255] ^ c >>> 8;
+  let i = 0;
+  const head = Math.min(bytes2.length, 4 - (bytes2.byteOffset & 3) & 3);
+  for (; i < head; i++) c = t0[(c ^ bytes2[i]) & 255] ^ c >>> 8;
+  const words = bytes2.byteOffset + i & 3 ? new Uint32Array(0) : new Uint32Array(bytes2.buffer, bytes2.byteOffset + i, bytes2.length - i >>> 2);
+  for (let w = 0; w < words.length; w++) {
+    c ^= words[w];
+    c = t3[c & 255] ^ t2[c >>> 8 & 255] ^ t1[c >>> 16 & 255] ^ t0[c >>> 24];
+  }
+  i += words.length * 4;
+  for (; i < bytes2.length; i++) c = t0[(c ^ bytes2[i]) & 255] ^ c >>> 8;
   return (c ^ 4294967295) >>> 0;
 }
 function crc32Hex(bytes2) {
@@ -2814,6 +2998,16 @@ function fromHalf(h) {
   if (exp === 0) return sign * mant * 2 ** -24;
   if (exp === 31) return mant ? NaN : sign * Infinity;
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+var table;
+function halvesToFloats(halves, out) {
+  if (!table) {
+    table = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) table[h] = fromHalf(h);
+  }
+  const t = table;
+  for (let i = 0; i < halves.length; i++) out[i] = t[halves[i]];
+  return out;
 }
 
 // infer/model_file.ts
@@ -2917,8 +3111,7 @@ function decodeTensor(spec, raw) {
   if (t.dtype === "F32") {
     values.set(new Float32Array(copy.buffer, 0, n));
   } else if (t.dtype === "F16") {
-    const h = new Uint16Array(copy.buffer, 0, n);
-    for (let i = 0; i < n; i++) values[i] = fromHalf(h[i]);
+    halvesToFloats(new Uint16Array(copy.buffer, 0, n), values);
   } else if (t.dtype === "I8") {
     const rows = spec.shape[0], cols = n / rows;
     const s = raw.get(`${spec.name}.scale`);
@@ -2972,6 +3165,7 @@ function readModel(bytes2) {
 }
 
 // infer/normalize.ts
+init_vocab();
 var LETTER_NAMES = {
   a: "\u30A8\u30FC",
   b: "\u30D3\u30FC",
@@ -3206,6 +3400,7 @@ function encodeSource(symbols, index, maxSrcLen, input) {
 }
 
 // infer/sample.ts
+init_vocab();
 function createRandom(seed) {
   let a = seed >>> 0;
   return () => {
@@ -3311,6 +3506,7 @@ function distinct(hs) {
 }
 
 // infer/converter.ts
+init_vocab();
 var IncompleteConversionError = class extends Error {
   /** The cut conversion, as it would have been returned. */
   conversion;
