@@ -11,7 +11,7 @@
  * says `incomplete: true` instead of being cut silently.
  *
  * @example Converting words and text with the shipped model
- * ```ts ignore
+ * ```ts
  * import { loadConverter } from "@e2k/e2k";
  *
  * const c2k = await loadConverter("c2k");

@@ -511,7 +511,7 @@ async function createBackend(model: LoadedModel, options: LoadOptions): Promise<
  * @throws {RangeError} When the file is truncated, corrupted or inconsistent, or an option is
  *   unknown.
  * @example Converting words with the shipped model
- * ```ts ignore
+ * ```ts
  * import { loadConverter } from "./converter.ts";
  * const c2k = await loadConverter("c2k");
  * console.log((await c2k.convert("computer")).kana); // コンピューター

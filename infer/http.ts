@@ -120,7 +120,10 @@ const STATUS_CODES: Record<number, string> = {
  * @throws {TypeError} When no model is given, a name is malformed or `defaultModel` is unknown.
  * @throws {RangeError} When a limit is not a positive integer.
  * @example Converting through `app.request()`
- * ```ts ignore
+ * ```ts
+ * import { createApp } from "./http.ts";
+ * import { loadConverter } from "./converter.ts";
+ *
  * const app = createApp({ models: { c2k: await loadConverter("c2k") } });
  * const res = await app.request("/v1/convert?text=computer");
  * console.log((await res.json()).words[0].kana); // "コンピューター"
