@@ -189,6 +189,12 @@ Deno.test("cli main() says clearly when the model cannot be read", async () => {
   assert.match(help.stdout, /Usage: deno task convert/);
 });
 
+/**
+ * A child process that outlives this is killed (SIGTERM), so that a CLI that hangs fails its
+ * test instead of stalling the suite; it ends in under a second when all is well.
+ */
+const CHILD_LIMIT_MS = 60_000;
+
 Deno.test("infer/cli.ts runs as a program: stdin in, stdout out, exit status", async () => {
   const model = await modelFile(C2K);
   try {
@@ -197,6 +203,7 @@ Deno.test("infer/cli.ts runs as a program: stdin in, stdout out, exit status", a
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
+      signal: AbortSignal.timeout(CHILD_LIMIT_MS),
     }).spawn();
     const writer = child.stdin.getWriter();
     await writer.write(new TextEncoder().encode("FBI\n"));
@@ -208,6 +215,7 @@ Deno.test("infer/cli.ts runs as a program: stdin in, stdout out, exit status", a
       args: ["run", "-A", new URL("./cli.ts", import.meta.url).pathname, "--k", "x"],
       stdout: "piped",
       stderr: "piped",
+      signal: AbortSignal.timeout(CHILD_LIMIT_MS),
     }).output();
     assert.equal(bad.code, 2);
   } finally {

@@ -10,6 +10,11 @@ import { assert } from "../deps/assert.ts";
 import { randomModelBytes } from "./_http_fixture.ts";
 
 const ROOT = new URL("../", import.meta.url);
+/**
+ * A child process (bundler or server) that outlives this is killed (SIGTERM), so that a hang
+ * fails its test instead of stalling the suite; each takes a few seconds when all is well.
+ */
+const CHILD_LIMIT_MS = 120_000;
 
 async function copyTree(from: URL, to: string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
@@ -52,6 +57,7 @@ async function bundle(dir: string, entry: string, platform: string): Promise<str
     cwd: dir,
     stdout: "null",
     stderr: "piped",
+    signal: AbortSignal.timeout(CHILD_LIMIT_MS),
   }).output();
   assert.equal(code, 0, new TextDecoder().decode(stderr));
   return out;
@@ -116,6 +122,7 @@ Deno.test("the Deno Deploy bundle starts a server that answers from the bundled 
       env: { PORT: String(port) },
       stdout: "null",
       stderr: "piped",
+      signal: AbortSignal.timeout(CHILD_LIMIT_MS),
     }).spawn();
     try {
       let res: Response | undefined;

@@ -632,6 +632,12 @@ Deno.test("emoji and Japanese in otherwise good input pass through, never a 5xx"
   assert.ok(body.kana.includes("東京"), body.kana);
 });
 
+/**
+ * A child process that outlives this is killed (SIGTERM), so that a server that hangs fails its
+ * test instead of stalling the suite; it ends in well under a second when all is well.
+ */
+const CHILD_LIMIT_MS = 60_000;
+
 Deno.test("deno task serve: listens on a free port, serves the page, stops cleanly on SIGINT", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -651,6 +657,7 @@ Deno.test("deno task serve: listens on a free port, serves the page, stops clean
       cwd: new URL("../", import.meta.url),
       stdout: "piped",
       stderr: "piped",
+      signal: AbortSignal.timeout(CHILD_LIMIT_MS),
     }).spawn();
     const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let out = "";
@@ -697,6 +704,7 @@ Deno.test("deno task serve: bad flags exit 1 with a message that says what to do
       cwd: new URL("../", import.meta.url),
       stdout: "null",
       stderr: "piped",
+      signal: AbortSignal.timeout(CHILD_LIMIT_MS),
     }).output();
     const err = new TextDecoder().decode(stderr);
     assert.equal(code, 1, `${args}: ${err}`);
