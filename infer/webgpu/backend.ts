@@ -82,6 +82,12 @@ export interface WebGpuBackend extends Backend {
   readonly adapter: string;
   /** The device the model lives on. */
   readonly device: GPUDevice;
+  /**
+   * The most rows one decoder state can hold on this device (sources at start, hypotheses
+   * after select): its largest per-row buffer must fit the device's storage binding limit.
+   * Larger batches throw a RangeError; split them.
+   */
+  readonly maxRows: number;
   start(src: Int32Array, rows: number, srcLen: number): Promise<WebGpuDecoderState>;
   /** Frees the weights (and the device, if this backend requested it). */
   dispose(): void;
@@ -159,6 +165,7 @@ export async function createWebGpuBackend(
       name: "webgpu",
       adapter,
       device,
+      maxRows: Math.floor(device.limits.maxStorageBufferBindingSize / widestRow(config)),
       start: (src, rows, srcLen) =>
         startDecoder(
           { config, device, kernels, weights, watch, chunk: options.encoderChunk },
@@ -175,6 +182,12 @@ export async function createWebGpuBackend(
     if (owned) device.destroy();
     throw e;
   }
+}
+
+/** Bytes of the largest per-row buffer: a key cache, the hidden layer, or cross keys/values. */
+function widestRow(c: ModelConfig): number {
+  const d = c.dModel;
+  return 4 * Math.max(c.maxTgtLen * d, c.dFF, c.maxSrcLen * 2 * d, c.tgtVocab.length);
 }
 
 // Typed arrays over a SharedArrayBuffer are fine at run time; the DOM types want ArrayBuffer.
@@ -753,7 +766,17 @@ function makeState(
     });
   }
 
-  return {
+  const release = () => {
+    if (disposed) return;
+    disposed = true;
+    dropPlans();
+    destroyStep(buffers);
+    destroyCaches(sets[0]);
+    destroyCaches(sets[1]);
+    for (const b of [srcIds, ...crossKv, dummyIn, dummyOut]) b.destroy();
+  };
+  const token = {};
+  const state: WebGpuDecoderState = {
     get rows() {
       return rows;
     },
@@ -764,13 +787,15 @@ function makeState(
     select: (from) => serial(() => select(from)),
     crossAttention: () => serial(crossAttention),
     dispose() {
-      if (disposed) return;
-      disposed = true;
-      dropPlans();
-      destroyStep(buffers);
-      destroyCaches(sets[0]);
-      destroyCaches(sets[1]);
-      for (const b of [srcIds, ...crossKv, dummyIn, dummyOut]) b.destroy();
+      registry?.unregister(token);
+      release();
     },
   };
+  registry?.register(state, release, token);
+  return state;
 }
+
+// Frees the GPU buffers of states dropped without dispose() (the strategies always dispose).
+const registry = typeof FinalizationRegistry === "undefined"
+  ? undefined
+  : new FinalizationRegistry<() => void>((release) => release());
