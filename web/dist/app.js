@@ -999,6 +999,7 @@ async function createWebGpuBackend(config, tensors, options2 = {}) {
       name: "webgpu",
       adapter,
       device,
+      maxRows: Math.floor(device.limits.maxStorageBufferBindingSize / widestRow(config)),
       start: (src, rows, srcLen) => startDecoder({
         config,
         device,
@@ -1016,6 +1017,10 @@ async function createWebGpuBackend(config, tensors, options2 = {}) {
     if (owned) device.destroy();
     throw e;
   }
+}
+function widestRow(c) {
+  const d = c.dModel;
+  return 4 * Math.max(c.maxTgtLen * d, c.dFF, c.maxSrcLen * 2 * d, c.tgtVocab.length);
 }
 function writeInts(device, buffer, data) {
   device.queue.writeBuffer(buffer, 0, data);
@@ -1675,7 +1680,22 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
       return out;
     });
   }
-  return {
+  const release = () => {
+    if (disposed) return;
+    disposed = true;
+    dropPlans();
+    destroyStep(buffers);
+    destroyCaches(sets[0]);
+    destroyCaches(sets[1]);
+    for (const b of [
+      srcIds,
+      ...crossKv,
+      dummyIn,
+      dummyOut
+    ]) b.destroy();
+  };
+  const token = {};
+  const state = {
     get rows() {
       return rows;
     },
@@ -1685,22 +1705,14 @@ function makeState(model, rows0, srcLen, srcIds, crossKv) {
     select: (from) => serial(() => select(from)),
     crossAttention: () => serial(crossAttention),
     dispose() {
-      if (disposed) return;
-      disposed = true;
-      dropPlans();
-      destroyStep(buffers);
-      destroyCaches(sets[0]);
-      destroyCaches(sets[1]);
-      for (const b of [
-        srcIds,
-        ...crossKv,
-        dummyIn,
-        dummyOut
-      ]) b.destroy();
+      registry2?.unregister(token);
+      release();
     }
   };
+  registry2?.register(state, release, token);
+  return state;
 }
-var ENCODER_CHUNK_BYTES, STORAGE, STAGING;
+var ENCODER_CHUNK_BYTES, STORAGE, STAGING, registry2;
 var init_backend = __esm({
   "infer/webgpu/backend.ts"() {
     init_model_spec();
@@ -1712,6 +1724,7 @@ var init_backend = __esm({
     ENCODER_CHUNK_BYTES = 32 << 20;
     STORAGE = 128 | 8 | 4;
     STAGING = 1 | 8;
+    registry2 = typeof FinalizationRegistry === "undefined" ? void 0 : new FinalizationRegistry((release) => release());
   }
 });
 
@@ -3763,6 +3776,14 @@ async function fetchModel(source) {
   }
   return new Uint8Array(await response.arrayBuffer());
 }
+var AUTO_GPU_MIN_ROWS = 32;
+function autoBackend(gpu, cpu) {
+  return {
+    dispose: () => gpu.dispose(),
+    name: `auto (${gpu.name} from ${AUTO_GPU_MIN_ROWS} words, else ${cpu.name})`,
+    start: (src, rows, srcLen) => (rows >= AUTO_GPU_MIN_ROWS ? gpu : cpu).start(src, rows, srcLen)
+  };
+}
 async function createBackend(model, options2) {
   const { backend = "cpu", kernels } = options2;
   if (![
@@ -3776,7 +3797,12 @@ async function createBackend(model, options2) {
     const { createWebGpuBackend: createWebGpuBackend2 } = await Promise.resolve().then(() => (init_backend(), backend_exports));
     try {
       const gpu = await createWebGpuBackend2(model.config, model.tensors);
-      if (backend === "webgpu" || !gpu.adapter.includes("(software)")) return gpu;
+      if (backend === "webgpu") return gpu;
+      if (!gpu.adapter.includes("(software)")) {
+        return autoBackend(gpu, createCpuBackend(model.config, model.tensors, {
+          kernels
+        }));
+      }
       gpu.dispose();
     } catch (e) {
       if (backend === "webgpu") {
