@@ -8,6 +8,7 @@
 import type { ModelConfig } from "./model_spec.ts";
 import { tensorSpecs } from "./model_spec.ts";
 import { C2K_SOURCE, P2K_SOURCE, TARGET } from "./vocab.ts";
+import { createRandom } from "./sample.ts";
 
 /**
  * A tiny config (d 16, 2 heads, 2+2 layers) for fast tests.
@@ -56,22 +57,8 @@ export function tinyP2kConfig(overrides: Partial<ModelConfig> = {}): ModelConfig
   return tinyConfig({ task: "p2k", srcVocab: [...P2K_SOURCE], ...overrides });
 }
 
-/**
- * A seeded generator of uniform numbers in [0, 1) (mulberry32).
- *
- * @param seed Any 32-bit integer.
- * @returns The generator.
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator of uniform numbers in [0, 1): the decoder's own mulberry32. */
+export const seededRandom: (seed: number) => () => number = createRandom;
 
 /**
  * Random weights for `config`: matrices scaled by 1/sqrt(fan-in), LayerNorm gains near 1, and

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { createRandom } from "../infer/sample.ts";
+
 /** A seeded source of uniform and normal numbers. */
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -27,14 +29,7 @@ export interface Rng {
  * ```
  */
 export function makeRng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = createRandom(seed);
   return {
     next,
     normal: () => {
