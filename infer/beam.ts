@@ -116,6 +116,12 @@ function checkOptions(width: number, alpha: number, nbest: number): void {
 }
 
 /**
+ * Default length normalisation exponent: hypotheses rank by logProb / length^1. Chosen on the
+ * validation split (C2K, width 4): alpha 1 beats greedy on exact, BLEU and CER, alpha 0 does not.
+ */
+export const DEFAULT_ALPHA = 1;
+
+/**
  * Beam search over every source in one batch: each source keeps `width` live hypotheses (one
  * decoder row each, re-arranged with `select`), every EOS extension of a live hypothesis is
  * kept as a finished one, and a source stops when its `nbest` best finished hypotheses
@@ -148,7 +154,7 @@ export async function beamSearch(
   sources: readonly Int32Array[],
   options: BeamOptions,
 ): Promise<Hypothesis[][]> {
-  const { width = 4, alpha = 0, nbest = 1, attention = false } = options;
+  const { width = 4, alpha = DEFAULT_ALPHA, nbest = 1, attention = false } = options;
   checkOptions(width, alpha, nbest);
   const max = limits(options.maxLength, sources.length);
   if (sources.length === 0) return [];

@@ -12,7 +12,11 @@ function close(a: number, b: number, tol = 1e-4): boolean {
 Deno.test("beamSearch() with width 1 follows the greedy path and keeps its best ending", async () => {
   const { fn } = bigram(8, 5);
   const sources = [[3, 2], [4, 6, 2], [7, 2], [5, 2]].map((s) => Int32Array.from(s));
-  const beam = await beamSearch(createFakeBackend(8, fn), sources, { maxLength: 6, width: 1 });
+  const beam = await beamSearch(createFakeBackend(8, fn), sources, {
+    maxLength: 6,
+    width: 1,
+    alpha: 0,
+  });
   const plain = await greedy(createFakeBackend(8, fn), sources, { maxLength: 6 });
   beam.forEach(([h], i) => {
     // Width 1 extends the greedy prefix only, but also keeps every EOS ending on the way.
@@ -35,6 +39,7 @@ Deno.test("beamSearch() with a full-width beam returns the exhaustive n-best lis
       maxLength: 3,
       width: 27,
       nbest: 8,
+      alpha: 0, // rank by probability, as the enumeration does
     });
     assert.equal(got.length, 8);
     got.forEach((h, i) => {
@@ -42,6 +47,15 @@ Deno.test("beamSearch() with a full-width beam returns the exhaustive n-best lis
       assert.ok(close(h.logProb, all[i].logProb), `${h.logProb} vs ${all[i].logProb}`);
     });
   }
+});
+
+Deno.test("beamSearch() ranks by logProb / length by default", async () => {
+  const { fn } = bigram(8, 3);
+  const src = [Int32Array.of(3, 2)];
+  const opts = { maxLength: 5, width: 8, nbest: 4 };
+  const [byDefault] = await beamSearch(createFakeBackend(8, fn), src, opts);
+  const [explicit] = await beamSearch(createFakeBackend(8, fn), src, { ...opts, alpha: 1 });
+  assert.deepEqual(byDefault.map((h) => h.tokens), explicit.map((h) => h.tokens));
 });
 
 Deno.test("beamSearch() ranks by logProb / length^alpha", async () => {
@@ -107,6 +121,7 @@ Deno.test("beamSearch() returns distinct n-best hypotheses with attention per st
     maxLength: 5,
     width: 4,
     nbest: 4,
+    alpha: 0, // rank by probability, so logProb is sorted
     attention: true,
   });
   assert.equal(list.length, 4);

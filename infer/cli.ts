@@ -41,7 +41,7 @@ Options:
       --json                 print one JSON object per line
   -s, --strategy NAME        greedy (default), beam, top_k or top_p
       --beam N               beam width (default 4)
-      --alpha A              beam length normalisation (default 0)
+      --alpha A              beam length normalisation (default 1)
       --nbest N              candidates per word (beam, or distinct samples)
       --k N                  top_k: candidates per step (default 5)
       --p P                  top_p: probability mass kept (default 0.9)

@@ -54,7 +54,7 @@ export interface ConvertOptions {
   strategy?: "greedy" | "beam" | "top_k" | "top_p";
   /** Beam width (default: 4, or `nbest` if larger). */
   beamWidth?: number;
-  /** Beam length normalisation: rank by logProb / length^alpha (default 0: by probability). */
+  /** Beam length normalisation: rank by logProb / length^alpha (default 1; 0 ranks by probability). */
   alpha?: number;
   /** top_k: candidates per step (default 5). */
   k?: number;

@@ -29,6 +29,7 @@ import {
   worstErrors,
 } from "./evaluation.ts";
 import { type Figures, type Report, score } from "./metrics.ts";
+import { DEFAULT_ALPHA } from "../infer/beam.ts";
 
 const USAGE =
   `Usage: deno task eval --model FILE [--split test|valid|train] [--strategy greedy|beam] [flags]
@@ -37,7 +38,7 @@ const USAGE =
   --split NAME        dataset split (default test)
   --strategy S        greedy (default) or beam
   --beam N            beam width (default 4)
-  --alpha A           beam length normalisation exponent (default 0)
+  --alpha A           beam length normalisation exponent (default 1)
   --kinds LIST        kinds to score, comma-separated (default en,phrase,romaji)
   --limit N           score a fixed, evenly spread sample of N sources (default all)
   --errors FILE       where to write the worst errors (default runs/eval/NAME.SPLIT.errors.tsv)
@@ -138,7 +139,7 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluateResu
   const predictions = await decodeItems(backend, items, mc.tgtVocab, {
     strategy: opts.strategy ?? "greedy",
     beam: opts.beam ?? 4,
-    alpha: opts.alpha ?? 0,
+    alpha: opts.alpha ?? DEFAULT_ALPHA,
     maxLength: mc.maxTgtLen - 1,
     batchSize: opts.batchSize ?? 64,
     onBatch: (n) => opts.onProgress?.(n, items.length),
@@ -192,7 +193,7 @@ async function main(args: string[]): Promise<number> {
   for (const k of kinds) {
     if (!KINDS.includes(k)) throw new RangeError(`Invalid --kinds: unknown kind "${k}"`);
   }
-  const alpha = values.alpha === undefined ? 0 : Number(values.alpha);
+  const alpha = values.alpha === undefined ? DEFAULT_ALPHA : Number(values.alpha);
   if (!(alpha >= 0)) {
     throw new RangeError(`Invalid --alpha "${values.alpha}": expected a number >= 0`);
   }

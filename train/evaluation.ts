@@ -9,7 +9,7 @@
  */
 
 import type { Backend } from "../infer/backend.ts";
-import { beamSearch } from "../infer/beam.ts";
+import { beamSearch, DEFAULT_ALPHA } from "../infer/beam.ts";
 import { greedy, type Hypothesis } from "../infer/greedy.ts";
 import { EOS } from "../infer/vocab.ts";
 import { encodeExamples, type SourceExample } from "./batches.ts";
@@ -122,7 +122,7 @@ export async function decodeItems(
       const n = await beamSearch(backend, sources, {
         maxLength: s.maxLength,
         width: s.beam ?? 4,
-        alpha: s.alpha ?? 0,
+        alpha: s.alpha ?? DEFAULT_ALPHA,
         nbest: 1,
       });
       hyps = n.map((list) => list[0]);

@@ -27,6 +27,7 @@ import { createProgress, type Progress } from "../infer/progress.ts";
 import { COMMON_WORDS } from "../tests/_bench_words.ts";
 import { evaluateModel } from "./evaluate.ts";
 import type { Figures, Report } from "./metrics.ts";
+import { DEFAULT_ALPHA } from "../infer/beam.ts";
 
 const USAGE = `Usage: deno task card [--limit N] [--out FILE]
 
@@ -43,7 +44,7 @@ export type ShippedName = (typeof SHIPPED)[number];
 export const DEFAULT_SAMPLE = 300;
 
 /** Beam settings of the "beam4" figures (the eval defaults). */
-export const BEAM = { width: 4, alpha: 0 } as const;
+export const BEAM = { width: 4, alpha: DEFAULT_ALPHA } as const;
 
 /** Figures overall and by kind (a kind absent from the split has no entry). */
 export interface KindFigures {

@@ -1885,8 +1885,9 @@ function checkOptions(width, alpha, nbest) {
     throw new RangeError(`Invalid nbest: ${nbest}; it must be an integer from 1 to the beam width (${width})`);
   }
 }
+var DEFAULT_ALPHA = 1;
 async function beamSearch(backend, sources, options2) {
-  const { width = 4, alpha = 0, nbest = 1, attention: attention3 = false } = options2;
+  const { width = 4, alpha = DEFAULT_ALPHA, nbest = 1, attention: attention3 = false } = options2;
   checkOptions(width, alpha, nbest);
   const max = limits(options2.maxLength, sources.length);
   if (sources.length === 0) return [];
