@@ -146,7 +146,9 @@ export const DEFAULT_ALPHA = 1;
  * const backend = createCpuBackend(config, randomModel(config, 1));
  * const ids = Int32Array.of(5, 6, EOS); // "ca", then EOS
  * const [[best, second]] = await beamSearch(backend, [ids], { maxLength: 8, width: 4, nbest: 2 });
- * if (best.logProb < second.logProb) throw new Error("n-best list is not sorted");
+ * // Ranked by logProb / (length + 1), the default length normalisation (alpha 1).
+ * const score = (h: typeof best) => h.logProb / (h.tokens.length + 1);
+ * if (score(best) < score(second)) throw new Error("n-best list is not sorted");
  * ```
  */
 export async function beamSearch(
