@@ -35,3 +35,24 @@ export interface Backend {
    */
   start(src: Int32Array, rows: number, srcLen: number): Promise<DecoderState>;
 }
+
+/**
+ * The precondition every {@link DecoderState.step} shares: one token per row, and a free
+ * target position left.
+ *
+ * @param tokens The tokens given to `step`.
+ * @param rows Rows being decoded.
+ * @param pos Target positions already used.
+ * @param maxTgtLen The model's target positions.
+ * @throws {RangeError} When the token count is wrong or every position is used.
+ */
+export function checkStep(tokens: Int32Array, rows: number, pos: number, maxTgtLen: number): void {
+  if (tokens.length !== rows) {
+    throw new RangeError(`Cannot step the decoder: ${tokens.length} tokens given for ${rows} rows`);
+  }
+  if (pos >= maxTgtLen) {
+    throw new RangeError(
+      `Cannot step the decoder: all ${maxTgtLen} target positions are used`,
+    );
+  }
+}

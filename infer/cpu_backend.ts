@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Backend, DecoderState } from "./backend.ts";
+import { type Backend, checkStep, type DecoderState } from "./backend.ts";
 import {
   decodeStep,
   encode,
@@ -246,16 +246,7 @@ function startState(
     step(tokens) {
       try {
         alive();
-        if (tokens.length !== count) {
-          throw new RangeError(
-            `Cannot step the decoder: ${tokens.length} tokens given for ${count} rows`,
-          );
-        }
-        if (pos >= config.maxTgtLen) {
-          throw new RangeError(
-            `Cannot step the decoder: all ${config.maxTgtLen} target positions are used`,
-          );
-        }
+        checkStep(tokens, count, pos, config.maxTgtLen);
         checkIds("the decoder", tokens, vt);
         const w = ctx.weights();
         const run = fresh(live.cur);

@@ -13,7 +13,7 @@
  */
 
 import type * as OrtTypes from "onnxruntime-node";
-import type { Backend, DecoderState } from "../infer/backend.ts";
+import { type Backend, checkStep, type DecoderState } from "../infer/backend.ts";
 import type { ModelConfig } from "../infer/model_spec.ts";
 
 /** The onnxruntime API shared by both packages (onnxruntime-common). */
@@ -214,16 +214,7 @@ function startState(
     },
     async step(tokens) {
       alive();
-      if (tokens.length !== rows) {
-        throw new RangeError(
-          `Cannot step the decoder: ${tokens.length} tokens given for ${rows} rows`,
-        );
-      }
-      if (pos >= config.maxTgtLen) {
-        throw new RangeError(
-          `Cannot step the decoder: all ${config.maxTgtLen} target positions are used`,
-        );
-      }
+      checkStep(tokens, rows, pos, config.maxTgtLen);
       const out = await decoder.run({
         ...feeds,
         token: new ort.Tensor("int64", BigInt64Array.from(tokens, BigInt), [rows]),

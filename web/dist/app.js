@@ -1970,6 +1970,16 @@ async function beamSearch(backend, sources, options2) {
   return searches.map((s) => s.finished.sort((a, b) => b.score - a.score).slice(0, nbest).map(unwind));
 }
 
+// infer/backend.ts
+function checkStep(tokens, rows, pos, maxTgtLen) {
+  if (tokens.length !== rows) {
+    throw new RangeError(`Cannot step the decoder: ${tokens.length} tokens given for ${rows} rows`);
+  }
+  if (pos >= maxTgtLen) {
+    throw new RangeError(`Cannot step the decoder: all ${maxTgtLen} target positions are used`);
+  }
+}
+
 // infer/heap.ts
 var ALIGN = 4;
 function aligned(n) {
@@ -2891,12 +2901,7 @@ function startState(config, ctx, src, rows, srcLen) {
     step(tokens) {
       try {
         alive();
-        if (tokens.length !== count2) {
-          throw new RangeError(`Cannot step the decoder: ${tokens.length} tokens given for ${count2} rows`);
-        }
-        if (pos >= config.maxTgtLen) {
-          throw new RangeError(`Cannot step the decoder: all ${config.maxTgtLen} target positions are used`);
-        }
+        checkStep(tokens, count2, pos, config.maxTgtLen);
         checkIds("the decoder", tokens, vt);
         const w = ctx.weights();
         const run = fresh(live.cur);
