@@ -210,3 +210,30 @@ Deno.test("runTraining() refuses to resume with a different model shape", async 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runTraining() with init starts from another run's best weights", async () => {
+  const a = await Deno.makeTempDir();
+  const b = await Deno.makeTempDir();
+  try {
+    await runTraining({ config: { ...tiny, epochs: 1, validLimit: 20 }, outDir: a, data });
+    const best = (await loadCheckpoint(`${a}/best.safetensors`)).tensors;
+    // One step at a vanishing rate: the weights stay those of run a, not a fresh initialisation.
+    const r = await runTraining({
+      config: { ...tiny, init: a, lr: 1e-12, seed: 99 },
+      outDir: b,
+      data,
+      stopAtStep: 1,
+    });
+    for (const [name, w] of r.params) {
+      const from = best.get(name)!.data;
+      const most = w.reduce((m, x, i) => Math.max(m, Math.abs(x - from[i])), 0);
+      assert.ok(most < 1e-6, `${name} moved ${most}`);
+    }
+    await assert.rejects(
+      runTraining({ config: { ...tiny, init: a, dModel: 32 }, outDir: b + "-2", data }),
+      /Cannot start from ".*best.safetensors": its model .* differs from this run's/,
+    );
+  } finally {
+    for (const d of [a, b, b + "-2"]) await Deno.remove(d, { recursive: true }).catch(() => {});
+  }
+});

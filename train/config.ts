@@ -53,6 +53,7 @@ export interface TrainConfig {
   epochs: number;
   patience: number;
   seed: number;
+  init: string;
   validLimit: number;
   checkpointMinutes: number;
   device: "cpu" | "cuda";
@@ -101,6 +102,7 @@ export const DEFAULTS: Readonly<TrainConfig> = {
   epochs: 60,               // most epochs to run
   patience: 8,              // stop after this many epochs without a better validation loss
   seed: 1234,               // seeds initialisation, shuffling and dropout
+  init: "",                 // start from this run's or checkpoint's weights (fresh optimiser); "" = random
   validLimit: 0,            // valid examples greedy-decoded per epoch for exact/BLEU/CER; 0 = all
   checkpointMinutes: 10,    // also checkpoint this often within an epoch
   device: "cpu",            // onnxruntime execution provider: cpu or cuda
@@ -153,6 +155,7 @@ const RULES: Record<keyof TrainConfig, Rule> = {
   device: { type: "enum", values: ["cpu", "cuda"] },
   threads: { type: "int", min: 0 },
   out: { type: "string" },
+  init: { type: "string" },
 };
 
 const KEYS = Object.keys(RULES) as (keyof TrainConfig)[];

@@ -165,6 +165,25 @@ function freshState(c: TrainConfig, mc: ModelConfig): Map<string, FloatTensor> {
   return state;
 }
 
+/**
+ * A fresh state whose parameters come from `c.init`: a run directory (its best checkpoint) or a
+ * checkpoint file. Moments, step and schedule start afresh: a warm restart, or fine-tuning.
+ */
+async function initState(c: TrainConfig, mc: ModelConfig): Promise<Map<string, FloatTensor>> {
+  const state = freshState(c, mc);
+  if (c.init === "") return state;
+  const path = (await Deno.stat(c.init)).isDirectory ? `${c.init}/${BEST}` : c.init;
+  const from = await loadCheckpoint(path);
+  const [theirs, ours] = [modelConfigOf(from.config), mc].map((m) => JSON.stringify(m));
+  if (theirs !== ours) {
+    throw new RangeError(
+      `Cannot start from "${path}": its model ${theirs} differs from this run's ${ours}`,
+    );
+  }
+  for (const s of tensorSpecs(mc)) state.set(s.name, from.tensors.get(s.name)!);
+  return state;
+}
+
 /** Merges a resumed run's config: the checkpoint's, with loop keys given now on top. */
 function resumeConfig(
   saved: TrainConfig,
@@ -362,7 +381,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
     threads: c.threads,
     onWarning: log,
   });
-  const initial = ckpt ? ckpt.tensors : freshState(c, mc);
+  const initial = ckpt ? ckpt.tensors : await initState(c, mc);
   const state: Record<string, Tensor> = {};
   for (const n of names) {
     const t = initial.get(n);
