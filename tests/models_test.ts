@@ -206,11 +206,18 @@ for (const name of SHIPPED) {
     assert.deepEqual(off, [], `${name} does not reproduce its recorded figures; ${RERUN}`);
   });
 
-  Deno.test(`${name} beam search of width 4 matches greedy exact match or beats it`, async () => {
-    const { greedy, beam4 } = await sampleOf(name);
-    assert.ok(
-      beam4.overall.exact >= greedy.overall.exact - TOL_EXACT,
-      `${name} beam 4 exact ${beam4.overall.exact} < greedy ${greedy.overall.exact} on the sample`,
-    );
+  // On the whole test split, as recorded for these very files (checked above by hash, and by
+  // reproducing the sample): a 300-word sample is too small to rank two strategies 1% apart.
+  Deno.test(`${name} beam search of width 4 is at least as good as greedy on the test split`, () => {
+    const { greedy, beam4 } = metrics[name].test;
+    const worse = (Object.keys(greedy) as (keyof KindFigures)[]).flatMap((kind) => {
+      const [g, b] = [greedy[kind]!, beam4[kind]!];
+      return [
+        b.exact < g.exact ? `${kind} exact ${b.exact} < ${g.exact}` : [],
+        b.bleu < g.bleu ? `${kind} BLEU ${b.bleu} < ${g.bleu}` : [],
+        b.cer > g.cer ? `${kind} CER ${b.cer} > ${g.cer}` : [],
+      ].flat();
+    });
+    assert.deepEqual(worse, [], `${name}: beam 4 is worse than greedy on the test split`);
   });
 }
