@@ -7,11 +7,12 @@
 
 import { assert } from "../deps/assert.ts";
 import { readModel } from "../infer/model_file.ts";
-import { KATAKANA } from "../infer/vocab.ts";
+import { ARPABET, KATAKANA, TARGET } from "../infer/vocab.ts";
 import type { SourceExample } from "../train/batches.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
 import { DEFAULTS, type TrainConfig } from "../train/config.ts";
 import { exportRun } from "../train/export.ts";
+import { G2P_TARGET } from "../train/g2p.ts";
 import { evaluateModel } from "../train/evaluate.ts";
 import { runTraining, type TrainData } from "../train/loop.ts";
 import { makeRng } from "../train/rng.ts";
@@ -235,5 +236,38 @@ Deno.test("runTraining() with init starts from another run's best weights", asyn
     );
   } finally {
     for (const d of [a, b, b + "-2"]) await Deno.remove(d, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("runTraining() with the G2P task starts from a katakana run and exports katakana only", async () => {
+  const a = await Deno.makeTempDir();
+  const b = await Deno.makeTempDir();
+  try {
+    await runTraining({ config: { ...tiny, epochs: 1, validLimit: 20 }, outDir: a, data });
+    const best = (await loadCheckpoint(`${a}/best.safetensors`)).tensors;
+    // Letters a–m read as one phone each: a G2P dictionary over the synthetic words.
+    const g2p = new Map(
+      data.train.map((
+        e,
+      ) => [e.key, [Array.from(e.key, (ch) => ARPABET[ch.charCodeAt(0) - 97]).join(" ")]]),
+    );
+    const config = { ...tiny, init: a, lr: 1e-12, g2pWeight: 0.5, g2pPerEpoch: 200 };
+    await assert.rejects(
+      runTraining({ config, outDir: b, data }),
+      /no CMUdict words were given/,
+    );
+    const r = await runTraining({ config, outDir: b, data: { ...data, g2p }, stopAtStep: 1 });
+    assert.equal(r.params.get("out.b")!.length, G2P_TARGET.length);
+    await exportRun(b, { out: `${b}/model`, dtype: "F32", onnx: false });
+    const shipped = readModel(await Deno.readFile(`${b}/model.safetensors`));
+    assert.deepEqual(shipped.config.tgtVocab, [...TARGET]);
+    for (const [name, t] of best) {
+      if (name.startsWith("m.") || name.startsWith("v.") || name.includes("task_s")) continue;
+      const got = shipped.tensors.get(name)!;
+      const most = got.reduce((m, x, i) => Math.max(m, Math.abs(x - t.data[i])), 0);
+      assert.ok(most < 1e-6, `${name} moved ${most}`);
+    }
+  } finally {
+    for (const d of [a, b]) await Deno.remove(d, { recursive: true }).catch(() => {});
   }
 });

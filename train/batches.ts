@@ -6,7 +6,7 @@
  * Tensors of one batch (B rows, S = longest source + 1, T = longest target + 1):
  * ```text
  * src     (B, S) int64  source ids, EOS, PAD…
- * tgt_in  (B, T) int64  SOS, katakana ids, PAD…
+ * tgt_in  (B, T) int64  SOS (or an item's own start symbol), katakana ids, PAD…
  * tgt_out (B, T) int64  katakana ids, EOS, PAD…
  * task    (B)    int64  task id of each row
  * ```
@@ -38,8 +38,10 @@ export interface Item {
   tgt: Int32Array;
   /** Task id (index into the trained kinds). */
   task: number;
-  /** Index of the example it came from. */
+  /** Index of the example it came from (-1: an auxiliary item, see train/g2p.ts). */
   example: number;
+  /** The decoder's first input; SOS when absent. */
+  start?: number;
 }
 
 /** Options of {@link encodeExamples}. */
@@ -250,7 +252,7 @@ export function makeBatch(items: readonly Item[], indices: readonly number[]): B
     const it = items[index];
     for (let j = 0; j < it.src.length; j++) src[r * srcLen + j] = BigInt(it.src[j]);
     src[r * srcLen + it.src.length] = BigInt(EOS);
-    tgtIn[r * tgtLen] = BigInt(SOS);
+    tgtIn[r * tgtLen] = BigInt(it.start ?? SOS);
     for (let j = 0; j < it.tgt.length; j++) {
       tgtIn[r * tgtLen + j + 1] = BigInt(it.tgt[j]);
       tgtOut[r * tgtLen + j] = BigInt(it.tgt[j]);

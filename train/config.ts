@@ -13,6 +13,7 @@
 import { parseArgs } from "../deps/args.ts";
 import type { Activation, ModelConfig, Task } from "../infer/model_spec.ts";
 import { C2K_SOURCE, P2K_SOURCE, TARGET } from "../infer/vocab.ts";
+import { G2P_TARGET } from "./g2p.ts";
 
 /** The kinds of example in the dataset; each kind is one task of the loss. */
 export type Kind = "en" | "phrase" | "romaji";
@@ -50,6 +51,8 @@ export interface TrainConfig {
   tokenBudget: number;
   taskWeighting: "fixed" | "learned";
   taskWeights: Record<Kind, number>;
+  g2pWeight: number;
+  g2pPerEpoch: number;
   epochs: number;
   patience: number;
   seed: number;
@@ -98,6 +101,8 @@ export const DEFAULTS: Readonly<TrainConfig> = {
   // tasks
   taskWeighting: "fixed",   // fixed weights, or "learned" (Kendall & Gal 2018 uncertainty weighting)
   taskWeights: { en: 1, phrase: 1, romaji: 1 }, // fixed weights (initial ones when learned)
+  g2pWeight: 0,             // c2k: weight of the auxiliary spelling → ARPAbet task (train/g2p.ts); 0 = off
+  g2pPerEpoch: 30000,       // CMUdict words drawn for it each epoch; 0 = every train-split word
   // loop
   epochs: 60,               // most epochs to run
   patience: 8,              // stop after this many epochs without a better validation loss
@@ -147,6 +152,8 @@ const RULES: Record<keyof TrainConfig, Rule> = {
   tokenBudget: { type: "int", min: 0 },
   taskWeighting: { type: "enum", values: ["fixed", "learned"] },
   taskWeights: { type: "weights" },
+  g2pWeight: { type: "float", min: 0 },
+  g2pPerEpoch: { type: "int", min: 0 },
   epochs: { type: "int", min: 1 },
   patience: { type: "int", min: 1 },
   seed: { type: "int", min: 0, max: 2 ** 31 - 1 },
@@ -252,6 +259,11 @@ export function validateTrainConfig(c: TrainConfig): void {
   }
   if (c.minLr > c.lr) {
     throw new RangeError(`Invalid config: "minLr" ${c.minLr} is above "lr" ${c.lr}`);
+  }
+  if (c.g2pWeight > 0 && c.task !== "c2k") {
+    throw new RangeError(
+      `Invalid config: "g2pWeight" ${c.g2pWeight} needs task "c2k" (the G2P task reads spelling)`,
+    );
   }
   const trainedWeights = c.trainKinds.map((k) => c.taskWeights[k]);
   if (trainedWeights.every((w) => w === 0)) {
@@ -376,6 +388,7 @@ export function modelConfigOf(c: TrainConfig): ModelConfig {
     maxSrcLen: c.maxSrcLen,
     maxTgtLen: c.maxTgtLen,
     srcVocab: [...(c.task === "c2k" ? C2K_SOURCE : P2K_SOURCE)],
-    tgtVocab: [...TARGET],
+    // Runs without the key (older checkpoints) have no G2P task.
+    tgtVocab: [...((c.g2pWeight ?? 0) > 0 ? G2P_TARGET : TARGET)],
   };
 }

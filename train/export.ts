@@ -20,6 +20,7 @@ import { readModel, type WeightDType, writeModel } from "../infer/model_file.ts"
 import { tensorSpecs } from "../infer/model_spec.ts";
 import { type Checkpoint, loadCheckpoint, writeFileAtomic } from "./checkpoint.ts";
 import { modelConfigOf } from "./config.ts";
+import { kanaOnly } from "./g2p.ts";
 import { buildDecoderStepGraph, buildEncoderGraph } from "./inference_graphs.ts";
 import { readEpochs, readRunInfo } from "./run_dir.ts";
 
@@ -64,15 +65,17 @@ export async function exportRun(runDir: string, opts: ExportOptions): Promise<Ex
     if (!(e instanceof Deno.errors.NotFound) || which !== "best") throw e;
     ckpt = await loadCheckpoint(`${runDir}/checkpoint.safetensors`); // no validation yet
   }
-  const config = modelConfigOf(ckpt.config);
-  const params = new Map<string, Float32Array>();
-  for (const s of tensorSpecs(config)) {
+  const full = modelConfigOf(ckpt.config);
+  const all = new Map<string, Float32Array>();
+  for (const s of tensorSpecs(full)) {
     const t = ckpt.tensors.get(s.name);
     if (!t) {
       throw new RangeError(`Cannot export "${runDir}": the checkpoint has no tensor "${s.name}"`);
     }
-    params.set(s.name, t.data);
+    all.set(s.name, t.data);
   }
+  // A run with the G2P task ships only its katakana outputs.
+  const { config, params } = kanaOnly(full, all);
   const info = await readRunInfo(runDir).catch(() => null);
   const epochs = await readEpochs(runDir);
   const epoch = which === "best" ? ckpt.loop.bestEpoch + 1 : ckpt.loop.epoch;

@@ -29,8 +29,9 @@ import {
   type LoopState,
   saveCheckpoint,
 } from "./checkpoint.ts";
-import { LOOP_KEYS, modelConfigOf, type TrainConfig } from "./config.ts";
+import { type Kind, LOOP_KEYS, modelConfigOf, type TrainConfig } from "./config.ts";
 import { decodeItems, evalSet, scored } from "./evaluation.ts";
+import { g2pItems, hasG2p, kanaOnly, sampleItems, withG2p } from "./g2p.ts";
 import { initParams } from "./init.ts";
 import { score } from "./metrics.ts";
 import {
@@ -51,6 +52,8 @@ import { buildEvalStep, buildTrainStep, type StepOptions } from "./step.ts";
 export interface TrainData {
   train: readonly SourceExample[];
   valid: readonly SourceExample[];
+  /** CMUdict (word → pronunciations) for the G2P task; needed when `g2pWeight` > 0. */
+  g2p?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Options of {@link runTraining}. */
@@ -98,6 +101,14 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** The G2P task's dictionary, or a clear error when the caller gave none. */
+function requireG2p(data: TrainData): ReadonlyMap<string, readonly string[]> {
+  if (!data.g2p || data.g2p.size === 0) {
+    throw new RangeError('Cannot train with "g2pWeight" > 0: no CMUdict words were given');
+  }
+  return data.g2p;
+}
+
 /** A float32 scalar tensor. */
 const scalar = (x: number) => new ort.Tensor("float32", Float32Array.of(x), []);
 
@@ -111,6 +122,16 @@ function stepSeed(seed: number, step: number): number {
 /** The batch order of an epoch depends only on the seed and the epoch. */
 const epochSeed = (seed: number, epoch: number) => stepSeed(seed ^ 0x5bd1e995, epoch + 1);
 
+/** The loss's tasks in id order: the trained kinds, then "g2p" when that task is on. */
+function taskNames(c: TrainConfig): string[] {
+  return (c.g2pWeight ?? 0) > 0 ? [...c.trainKinds, "g2p"] : [...c.trainKinds];
+}
+
+/** Fixed weight of each task, in id order. */
+function taskWeightList(c: TrainConfig): number[] {
+  return taskNames(c).map((t) => t === "g2p" ? c.g2pWeight : c.taskWeights[t as Kind]);
+}
+
 function stepOptions(c: TrainConfig): StepOptions {
   return {
     labelSmoothing: c.labelSmoothing,
@@ -120,7 +141,7 @@ function stepOptions(c: TrainConfig): StepOptions {
     beta2: c.beta2,
     eps: c.eps,
     clipNorm: c.clipNorm,
-    tasks: c.trainKinds.length,
+    tasks: taskNames(c).length,
     taskWeighting: c.taskWeighting,
     // Sizes the dropout mask table: no batch holds more tokens (B·S or B·T) than this.
     maxTokens: c.tokenBudget > 0 ? c.tokenBudget : c.batchSize * Math.max(c.maxSrcLen, c.maxTgtLen),
@@ -154,11 +175,9 @@ function freshState(c: TrainConfig, mc: ModelConfig): Map<string, FloatTensor> {
       });
     }
   }
-  const k = c.trainKinds.length;
-  const s = Float32Array.from(
-    c.trainKinds,
-    (kind) => c.taskWeighting === "learned" ? -Math.log(c.taskWeights[kind]) : 0,
-  );
+  const weights = taskWeightList(c);
+  const k = weights.length;
+  const s = Float32Array.from(weights, (w) => c.taskWeighting === "learned" ? -Math.log(w) : 0);
   state.set("task_s", { data: s, dims: [k] });
   state.set("m.task_s", { data: new Float32Array(k), dims: [k] });
   state.set("v.task_s", { data: new Float32Array(k), dims: [k] });
@@ -174,7 +193,20 @@ async function initState(c: TrainConfig, mc: ModelConfig): Promise<Map<string, F
   if (c.init === "") return state;
   const path = (await Deno.stat(c.init)).isDirectory ? `${c.init}/${BEST}` : c.init;
   const from = await loadCheckpoint(path);
-  const [theirs, ours] = [modelConfigOf(from.config), mc].map((m) => JSON.stringify(m));
+  const fromConfig = modelConfigOf(from.config);
+  // A katakana model may start a G2P run: its weights fill all but the new symbols' rows.
+  if (hasG2p(mc) && !hasG2p(fromConfig)) {
+    const same = JSON.stringify({ ...fromConfig, tgtVocab: mc.tgtVocab }) === JSON.stringify(mc);
+    if (same) {
+      const fresh = new Map(tensorSpecs(mc).map((s) => [s.name, state.get(s.name)!.data]));
+      const params = new Map([...from.tensors].map(([n, t]) => [n, t.data]));
+      for (const [n, data] of withG2p(params, mc, fresh)) {
+        state.set(n, { data, dims: state.get(n)!.dims });
+      }
+      return state;
+    }
+  }
+  const [theirs, ours] = [fromConfig, mc].map((m) => JSON.stringify(m));
   if (theirs !== ours) {
     throw new RangeError(
       `Cannot start from "${path}": its model ${theirs} differs from this run's ${ours}`,
@@ -252,9 +284,10 @@ async function validate(
     const stride = items.length / c.validLimit;
     items = Array.from({ length: c.validLimit }, (_, i) => items[Math.floor(i * stride)]);
   }
-  const backend = createCpuBackend(mc, paramsOf(mc, state));
+  const kana = kanaOnly(mc, paramsOf(mc, state));
+  const backend = createCpuBackend(kana.config, kana.params);
   const bar = createProgress(items.length, { unit: "words", write });
-  const predictions = await decodeItems(backend, items, mc.tgtVocab, {
+  const predictions = await decodeItems(backend, items, kana.config.tgtVocab, {
     strategy: "greedy",
     maxLength: mc.maxTgtLen - 1,
     batchSize: 64,
@@ -328,10 +361,19 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
       `Cannot train: no training examples of kinds ${c.trainKinds.join(", ")} fit the limits`,
     );
   }
+  const g2pAll = hasG2p(mc)
+    ? g2pItems(requireG2p(opts.data), c.trainKinds.length, c.maxSrcLen, c.maxTgtLen)
+    : [];
+  // Each epoch trains on every katakana item and a fresh seeded draw of G2P items.
+  const epochItems = (epoch: number): Item[] =>
+    g2pAll.length === 0
+      ? train.items
+      : [...train.items, ...sampleItems(g2pAll, c.g2pPerEpoch, epochSeed(c.seed, epoch) ^ 0x62)];
   const dataHash = await hashExamples([...opts.data.train, ...opts.data.valid]);
   const summary = {
     trainExamples: opts.data.train.length,
     trainItems: train.items.length,
+    ...(g2pAll.length > 0 ? { g2pItems: g2pAll.length } : {}),
     validItems: validLoss.items.length,
     skippedTooLong: train.tooLong + validLoss.tooLong,
     skippedUnknownSymbol: train.unknownSymbol + validLoss.unknownSymbol,
@@ -388,14 +430,9 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
     if (!t) throw new RangeError(`Cannot resume: the checkpoint has no tensor "${n}"`);
     state[n] = toTensor(t);
   }
-  const taskW = new ort.Tensor(
-    "float32",
-    Float32Array.from(c.trainKinds, (k) => c.taskWeights[k]),
-    [
-      c.trainKinds.length,
-    ],
-  );
-  const stepsPerEpoch = planBatches(train.items, { ...c, seed: 0 }).length;
+  const weights = taskWeightList(c);
+  const taskW = new ort.Tensor("float32", Float32Array.from(weights), [weights.length]);
+  const stepsPerEpoch = planBatches(epochItems(0), { ...c, seed: 0 }).length;
   const schedule = {
     peak: c.lr,
     warmupEpochs: c.warmupEpochs,
@@ -412,10 +449,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
   const taskWeights = (): Record<string, number> => {
     const s = state.task_s.data as Float32Array;
     return Object.fromEntries(
-      c.trainKinds.map((
-        k,
-        i,
-      ) => [k, c.taskWeighting === "learned" ? Math.exp(-s[i]) : c.taskWeights[k]]),
+      taskNames(c).map((k, i) => [k, c.taskWeighting === "learned" ? Math.exp(-s[i]) : weights[i]]),
     );
   };
 
@@ -424,7 +458,8 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
   let status: RunResult["status"] = "finished";
   try {
     while (!loop.finished && loop.epoch < c.epochs) {
-      const plan = planBatches(train.items, { ...c, seed: epochSeed(c.seed, loop.epoch) });
+      const items = epochItems(loop.epoch);
+      const plan = planBatches(items, { ...c, seed: epochSeed(c.seed, loop.epoch) });
       const bar = createProgress(plan.length, { unit: "batches", write });
       if (loop.batch > 0) bar.tick(loop.batch);
       const t0 = performance.now();
@@ -438,7 +473,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
         }
         // learning rate, batch, step
         lr = learningRate(loop.step + 1, schedule);
-        const b = makeBatch(train.items, plan[loop.batch]);
+        const b = makeBatch(items, plan[loop.batch]);
         const feeds: Record<string, Tensor> = {
           ...state,
           task_w: taskW,
@@ -465,7 +500,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
         // The objective sums the tasks' mean losses; report the mean over tokens instead.
         const taskLoss = out.task_loss.data as Float32Array;
         for (const i of plan[loop.batch - 1]) {
-          const it = train.items[i];
+          const it = items[i];
           loop.epochLoss += taskLoss[it.task] * (it.tgt.length + 1);
         }
         loop.epochTokens += b.tokens;
