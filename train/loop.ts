@@ -11,6 +11,7 @@
  */
 
 import type { Tensor } from "onnxruntime-node";
+import { exists } from "../deps/fs.ts";
 import { createCpuBackend } from "../infer/cpu_backend.ts";
 import { type ModelConfig, tensorSpecs } from "../infer/model_spec.ts";
 import { createProgress } from "../infer/progress.ts";
@@ -90,16 +91,6 @@ export interface RunResult {
 
 const CHECKPOINT = "checkpoint.safetensors";
 const BEST = "best.safetensors";
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
 
 /** The G2P task's dictionary, or a clear error when the caller gave none. */
 function requireG2p(data: TrainData): ReadonlyMap<string, readonly string[]> {

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { exists } from "../../deps/fs.ts";
+
 /** A Debian package and the files the build reads from it. */
 export interface DebSource {
   /** Package name, e.g. "skkdic". */
@@ -15,16 +17,6 @@ export interface DebSource {
   version: string;
   /** Paths inside the package, e.g. "usr/share/skk/SKK-JISYO.L". */
   files: string[];
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 async function run(cmd: string, args: string[], cwd?: string): Promise<string> {
