@@ -256,7 +256,12 @@ Deno.test("runTraining() with the G2P task starts from a katakana run and export
       runTraining({ config, outDir: b, data }),
       /no CMUdict words were given/,
     );
-    const r = await runTraining({ config, outDir: b, data: { ...data, g2p }, stopAtStep: 1 });
+    const r = await runTraining({
+      config,
+      outDir: b,
+      data: { ...data, cmudict: g2p },
+      stopAtStep: 1,
+    });
     assert.equal(r.params.get("out.b")!.length, G2P_TARGET.length);
     await exportRun(b, { out: `${b}/model`, dtype: "F32", onnx: false });
     const shipped = readModel(await Deno.readFile(`${b}/model.safetensors`));

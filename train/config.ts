@@ -13,7 +13,7 @@
 import { parseArgs } from "../deps/args.ts";
 import type { Activation, ModelConfig, Task } from "../infer/model_spec.ts";
 import { C2K_SOURCE, P2K_SOURCE, TARGET } from "../infer/vocab.ts";
-import { G2P_TARGET } from "./g2p.ts";
+import { auxTarget } from "./g2p.ts";
 
 /** The kinds of example in the dataset; each kind is one task of the loss. */
 export type Kind = "en" | "phrase" | "romaji";
@@ -52,6 +52,7 @@ export interface TrainConfig {
   taskWeighting: "fixed" | "learned";
   taskWeights: Record<Kind, number>;
   g2pWeight: number;
+  p2gWeight: number;
   g2pPerEpoch: number;
   epochs: number;
   patience: number;
@@ -101,8 +102,9 @@ export const DEFAULTS: Readonly<TrainConfig> = {
   // tasks
   taskWeighting: "fixed",   // fixed weights, or "learned" (Kendall & Gal 2018 uncertainty weighting)
   taskWeights: { en: 1, phrase: 1, romaji: 1 }, // fixed weights (initial ones when learned)
-  g2pWeight: 0,             // c2k: weight of the auxiliary spelling → ARPAbet task (train/g2p.ts); 0 = off
-  g2pPerEpoch: 30000,       // CMUdict words drawn for it each epoch; 0 = every train-split word
+  g2pWeight: 0,             // c2k: weight of the auxiliary task spelling → ARPAbet (train/g2p.ts); 0 = off
+  p2gWeight: 0,             // p2k: weight of the auxiliary task ARPAbet → spelling; 0 = off
+  g2pPerEpoch: 30000,       // CMUdict words drawn for either task each epoch; 0 = every train-split word
   // loop
   epochs: 60,               // most epochs to run
   patience: 8,              // stop after this many epochs without a better validation loss
@@ -153,6 +155,7 @@ const RULES: Record<keyof TrainConfig, Rule> = {
   taskWeighting: { type: "enum", values: ["fixed", "learned"] },
   taskWeights: { type: "weights" },
   g2pWeight: { type: "float", min: 0 },
+  p2gWeight: { type: "float", min: 0 },
   g2pPerEpoch: { type: "int", min: 0 },
   epochs: { type: "int", min: 1 },
   patience: { type: "int", min: 1 },
@@ -265,6 +268,11 @@ export function validateTrainConfig(c: TrainConfig): void {
       `Invalid config: "g2pWeight" ${c.g2pWeight} needs task "c2k" (the G2P task reads spelling)`,
     );
   }
+  if (c.p2gWeight > 0 && c.task !== "p2k") {
+    throw new RangeError(
+      `Invalid config: "p2gWeight" ${c.p2gWeight} needs task "p2k" (the P2G task reads phones)`,
+    );
+  }
   const trainedWeights = c.trainKinds.map((k) => c.taskWeights[k]);
   if (trainedWeights.every((w) => w === 0)) {
     throw new RangeError(
@@ -375,6 +383,11 @@ export function usage(): string {
   return lines.join("\n");
 }
 
+/** Weight of the run's auxiliary CMUdict task (train/g2p.ts); 0 when off or absent (older runs). */
+export function auxWeight(c: TrainConfig): number {
+  return (c.task === "c2k" ? c.g2pWeight : c.p2gWeight) ?? 0;
+}
+
 /** The network shape a training config describes, with the task's vocabularies. */
 export function modelConfigOf(c: TrainConfig): ModelConfig {
   return {
@@ -388,7 +401,6 @@ export function modelConfigOf(c: TrainConfig): ModelConfig {
     maxSrcLen: c.maxSrcLen,
     maxTgtLen: c.maxTgtLen,
     srcVocab: [...(c.task === "c2k" ? C2K_SOURCE : P2K_SOURCE)],
-    // Runs without the key (older checkpoints) have no G2P task.
-    tgtVocab: [...((c.g2pWeight ?? 0) > 0 ? G2P_TARGET : TARGET)],
+    tgtVocab: [...(auxWeight(c) > 0 ? auxTarget(c.task) : TARGET)],
   };
 }

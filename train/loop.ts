@@ -30,9 +30,9 @@ import {
   type LoopState,
   saveCheckpoint,
 } from "./checkpoint.ts";
-import { type Kind, LOOP_KEYS, modelConfigOf, type TrainConfig } from "./config.ts";
+import { auxWeight, type Kind, LOOP_KEYS, modelConfigOf, type TrainConfig } from "./config.ts";
 import { decodeItems, evalSet, scored } from "./evaluation.ts";
-import { g2pItems, hasG2p, kanaOnly, sampleItems, withG2p } from "./g2p.ts";
+import { auxItems, auxTaskOf, hasAux, kanaOnly, sampleItems, withAux } from "./g2p.ts";
 import { initParams } from "./init.ts";
 import { score } from "./metrics.ts";
 import {
@@ -53,8 +53,8 @@ import { buildEvalStep, buildTrainStep, type StepOptions } from "./step.ts";
 export interface TrainData {
   train: readonly SourceExample[];
   valid: readonly SourceExample[];
-  /** CMUdict (word → pronunciations) for the G2P task; needed when `g2pWeight` > 0. */
-  g2p?: ReadonlyMap<string, readonly string[]>;
+  /** CMUdict (word → pronunciations) for the auxiliary task; needed when it is on. */
+  cmudict?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Options of {@link runTraining}. */
@@ -92,12 +92,12 @@ export interface RunResult {
 const CHECKPOINT = "checkpoint.safetensors";
 const BEST = "best.safetensors";
 
-/** The G2P task's dictionary, or a clear error when the caller gave none. */
-function requireG2p(data: TrainData): ReadonlyMap<string, readonly string[]> {
-  if (!data.g2p || data.g2p.size === 0) {
-    throw new RangeError('Cannot train with "g2pWeight" > 0: no CMUdict words were given');
+/** The auxiliary task's dictionary, or a clear error when the caller gave none. */
+function requireCmudict(data: TrainData, task: string): ReadonlyMap<string, readonly string[]> {
+  if (!data.cmudict || data.cmudict.size === 0) {
+    throw new RangeError(`Cannot train with the ${task} task: no CMUdict words were given`);
   }
-  return data.g2p;
+  return data.cmudict;
 }
 
 /** A float32 scalar tensor. */
@@ -113,14 +113,15 @@ function stepSeed(seed: number, step: number): number {
 /** The batch order of an epoch depends only on the seed and the epoch. */
 const epochSeed = (seed: number, epoch: number) => stepSeed(seed ^ 0x5bd1e995, epoch + 1);
 
-/** The loss's tasks in id order: the trained kinds, then "g2p" when that task is on. */
+/** The loss's tasks in id order: the trained kinds, then the auxiliary task when it is on. */
 function taskNames(c: TrainConfig): string[] {
-  return (c.g2pWeight ?? 0) > 0 ? [...c.trainKinds, "g2p"] : [...c.trainKinds];
+  return auxWeight(c) > 0 ? [...c.trainKinds, auxTaskOf(c.task)] : [...c.trainKinds];
 }
 
 /** Fixed weight of each task, in id order. */
 function taskWeightList(c: TrainConfig): number[] {
-  return taskNames(c).map((t) => t === "g2p" ? c.g2pWeight : c.taskWeights[t as Kind]);
+  const kinds: readonly string[] = c.trainKinds;
+  return taskNames(c).map((t) => kinds.includes(t) ? c.taskWeights[t as Kind] : auxWeight(c));
 }
 
 function stepOptions(c: TrainConfig): StepOptions {
@@ -185,13 +186,14 @@ async function initState(c: TrainConfig, mc: ModelConfig): Promise<Map<string, F
   const path = (await Deno.stat(c.init)).isDirectory ? `${c.init}/${BEST}` : c.init;
   const from = await loadCheckpoint(path);
   const fromConfig = modelConfigOf(from.config);
-  // A katakana model may start a G2P run: its weights fill all but the new symbols' rows.
-  if (hasG2p(mc) && !hasG2p(fromConfig)) {
+  // A katakana model may start a run with an auxiliary task: its weights fill all but the
+  // new symbols' rows.
+  if (hasAux(mc) && !hasAux(fromConfig)) {
     const same = JSON.stringify({ ...fromConfig, tgtVocab: mc.tgtVocab }) === JSON.stringify(mc);
     if (same) {
       const fresh = new Map(tensorSpecs(mc).map((s) => [s.name, state.get(s.name)!.data]));
       const params = new Map([...from.tensors].map(([n, t]) => [n, t.data]));
-      for (const [n, data] of withG2p(params, mc, fresh)) {
+      for (const [n, data] of withAux(params, mc, fresh)) {
         state.set(n, { data, dims: state.get(n)!.dims });
       }
       return state;
@@ -352,19 +354,25 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
       `Cannot train: no training examples of kinds ${c.trainKinds.join(", ")} fit the limits`,
     );
   }
-  const g2pAll = hasG2p(mc)
-    ? g2pItems(requireG2p(opts.data), c.trainKinds.length, c.maxSrcLen, c.maxTgtLen)
+  const auxAll = hasAux(mc)
+    ? auxItems(
+      c.task,
+      requireCmudict(opts.data, auxTaskOf(c.task)),
+      c.trainKinds.length,
+      c.maxSrcLen,
+      c.maxTgtLen,
+    )
     : [];
-  // Each epoch trains on every katakana item and a fresh seeded draw of G2P items.
+  // Each epoch trains on every katakana item and a fresh seeded draw of auxiliary items.
   const epochItems = (epoch: number): Item[] =>
-    g2pAll.length === 0
+    auxAll.length === 0
       ? train.items
-      : [...train.items, ...sampleItems(g2pAll, c.g2pPerEpoch, epochSeed(c.seed, epoch) ^ 0x62)];
+      : [...train.items, ...sampleItems(auxAll, c.g2pPerEpoch, epochSeed(c.seed, epoch) ^ 0x62)];
   const dataHash = await hashExamples([...opts.data.train, ...opts.data.valid]);
   const summary = {
     trainExamples: opts.data.train.length,
     trainItems: train.items.length,
-    ...(g2pAll.length > 0 ? { g2pItems: g2pAll.length } : {}),
+    ...(auxAll.length > 0 ? { [`${auxTaskOf(c.task)}Items`]: auxAll.length } : {}),
     validItems: validLoss.items.length,
     skippedTooLong: train.tooLong + validLoss.tooLong,
     skippedUnknownSymbol: train.unknownSymbol + validLoss.unknownSymbol,

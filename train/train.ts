@@ -16,7 +16,7 @@
 import { dictionary } from "cmu-pronouncing-dictionary";
 import { loadDataset } from "../data/dataset.ts";
 import { readCmudict } from "../data/sources/cmudict.ts";
-import { parseTrainArgs, type TrainConfig, usage } from "./config.ts";
+import { auxWeight, parseTrainArgs, type TrainConfig, usage } from "./config.ts";
 import { runTraining } from "./loop.ts";
 import { readRunInfo } from "./run_dir.ts";
 
@@ -52,7 +52,7 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   const out = config.out || defaultOut(config);
-  let g2p = config.g2pWeight > 0;
+  let aux = auxWeight(config) > 0;
   // On resume the task and data folder come from the run itself.
   if (resume) {
     try {
@@ -62,7 +62,7 @@ async function main(args: string[]): Promise<number> {
         task: saved.task,
         dataDir: explicit.has("dataDir") ? config.dataDir : saved.dataDir,
       };
-      g2p = (saved.g2pWeight ?? 0) > 0;
+      aux = auxWeight(saved) > 0;
     } catch (e) {
       stderr(`error: Cannot resume "${out}": ${(e as Error).message}\n`);
       return 2;
@@ -75,7 +75,7 @@ async function main(args: string[]): Promise<number> {
   const data = {
     train: examples.filter((e) => e.split === "train"),
     valid: examples.filter((e) => e.split === "valid"),
-    g2p: g2p ? readCmudict(dictionary) : undefined,
+    cmudict: aux ? readCmudict(dictionary) : undefined,
   };
 
   const controller = new AbortController();
