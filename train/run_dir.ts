@@ -14,7 +14,7 @@
  */
 
 import { writeFileAtomic } from "./checkpoint.ts";
-import type { TrainConfig } from "./config.ts";
+import { auxWeight, type TrainConfig } from "./config.ts";
 import type { Report } from "./metrics.ts";
 
 /** One epoch's record in metrics.json. */
@@ -244,6 +244,16 @@ export function renderCurves(epochs: readonly EpochRecord[]): string {
 
 const pct = (x: number) => (100 * x).toFixed(1) + "%";
 
+/** ", plus the G2P task (weight 0.5, 30000 CMUdict words an epoch)", or "" when it is off. */
+function auxNote(c: TrainConfig): string {
+  const w = auxWeight(c);
+  if (w === 0) return "";
+  const n = c.g2pPerEpoch === 0 ? "every train-split" : String(c.g2pPerEpoch);
+  return `, plus the ${
+    c.task === "c2k" ? "G2P" : "P2G"
+  } task (weight ${w}, ${n} CMUdict words an epoch)`;
+}
+
 /** Writes the run's README: what was trained, on what, and how well. */
 export function renderReadme(
   dir: string,
@@ -273,7 +283,7 @@ export function renderReadme(
     `${c.variants === "top" ? "top variant" : "all variants"}, trained on ${
       c.trainKinds.join(", ")
     }, ` +
-    `${c.taskWeighting} task weights.`,
+    `${c.taskWeighting} task weights${auxNote(c)}.`,
     "",
     `Data: ${JSON.stringify(info.data)}`,
     "",
