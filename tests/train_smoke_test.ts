@@ -12,7 +12,7 @@ import type { SourceExample } from "../train/batches.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
 import { DEFAULTS, type TrainConfig } from "../train/config.ts";
 import { exportRun } from "../train/export.ts";
-import { G2P_TARGET } from "../train/g2p.ts";
+import { G2P_TARGET } from "../train/auxiliary.ts";
 import { evaluateModel } from "../train/evaluate.ts";
 import { runTraining, type TrainData } from "../train/loop.ts";
 import { makeRng } from "../train/rng.ts";

@@ -38,7 +38,7 @@ export interface Item {
   tgt: Int32Array;
   /** Task id (index into the trained kinds). */
   task: number;
-  /** Index of the example it came from (-1: an auxiliary item, see train/g2p.ts). */
+  /** Index of the example it came from (-1: an auxiliary item, see train/auxiliary.ts). */
   example: number;
   /** The decoder's first input; SOS when absent. */
   start?: number;

@@ -13,7 +13,7 @@
 import { parseArgs } from "../deps/args.ts";
 import type { Activation, ModelConfig, Task } from "../infer/model_spec.ts";
 import { C2K_SOURCE, P2K_SOURCE, TARGET } from "../infer/vocab.ts";
-import { auxTarget } from "./g2p.ts";
+import { auxTarget } from "./auxiliary.ts";
 
 /** The kinds of example in the dataset; each kind is one task of the loss. */
 export type Kind = "en" | "phrase" | "romaji";
@@ -102,7 +102,7 @@ export const DEFAULTS: Readonly<TrainConfig> = {
   // tasks
   taskWeighting: "fixed",   // fixed weights, or "learned" (Kendall & Gal 2018 uncertainty weighting)
   taskWeights: { en: 1, phrase: 1, romaji: 1 }, // fixed weights (initial ones when learned)
-  g2pWeight: 0,             // c2k: weight of the auxiliary task spelling → ARPAbet (train/g2p.ts); 0 = off
+  g2pWeight: 0,             // c2k: weight of the auxiliary task spelling → ARPAbet (train/auxiliary.ts); 0 = off
   p2gWeight: 0,             // p2k: weight of the auxiliary task ARPAbet → spelling; 0 = off
   g2pPerEpoch: 30000,       // CMUdict words drawn for either task each epoch; 0 = every train-split word
   // loop
@@ -383,7 +383,7 @@ export function usage(): string {
   return lines.join("\n");
 }
 
-/** Weight of the run's auxiliary CMUdict task (train/g2p.ts); 0 when off or absent (older runs). */
+/** Weight of the run's auxiliary CMUdict task (train/auxiliary.ts); 0 when off, or absent in older runs. */
 export function auxWeight(c: TrainConfig): number {
   return (c.task === "c2k" ? c.g2pWeight : c.p2gWeight) ?? 0;
 }

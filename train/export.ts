@@ -20,7 +20,7 @@ import { readModel, type WeightDType, writeModel } from "../infer/model_file.ts"
 import { tensorSpecs } from "../infer/model_spec.ts";
 import { type Checkpoint, loadCheckpoint, writeFileAtomic } from "./checkpoint.ts";
 import { modelConfigOf } from "./config.ts";
-import { kanaOnly } from "./g2p.ts";
+import { kanaOnly } from "./auxiliary.ts";
 import { buildDecoderStepGraph, buildEncoderGraph } from "./inference_graphs.ts";
 import { readEpochs, readRunInfo } from "./run_dir.ts";
 
@@ -74,7 +74,7 @@ export async function exportRun(runDir: string, opts: ExportOptions): Promise<Ex
     }
     all.set(s.name, t.data);
   }
-  // A run with the G2P task ships only its katakana outputs.
+  // A run with an auxiliary task ships only its katakana outputs.
   const { config, params } = kanaOnly(full, all);
   const info = await readRunInfo(runDir).catch(() => null);
   const epochs = await readEpochs(runDir);

@@ -32,7 +32,7 @@ import {
 } from "./checkpoint.ts";
 import { auxWeight, type Kind, LOOP_KEYS, modelConfigOf, type TrainConfig } from "./config.ts";
 import { decodeItems, evalSet, scored } from "./evaluation.ts";
-import { auxItems, auxTaskOf, hasAux, kanaOnly, sampleItems, withAux } from "./g2p.ts";
+import { auxItems, auxTaskOf, hasAux, kanaOnly, sampleItems, withAux } from "./auxiliary.ts";
 import { initParams } from "./init.ts";
 import { score } from "./metrics.ts";
 import {

@@ -14,7 +14,7 @@ import {
   P2G_TARGET,
   sampleItems,
   withAux,
-} from "./g2p.ts";
+} from "./auxiliary.ts";
 import { initParams } from "./init.ts";
 
 const WORDS = ["computer", "tomato", "strawberry", "nakahara", "cat", "dog", "houston", "europe"];

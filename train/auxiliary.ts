@@ -62,7 +62,7 @@ type Params = Map<string, Float32Array>;
  * @returns one item per usable word, in dictionary order (`example` = -1: no dataset example)
  * @example
  * ```ts
- * import { auxItems } from "./g2p.ts";
+ * import { auxItems } from "./auxiliary.ts";
  * const items = auxItems("c2k", new Map([["cat", ["K AE1 T"]]]), 3, 32, 32);
  * ```
  */
