@@ -102,9 +102,9 @@ export const DEFAULTS: Readonly<TrainConfig> = {
   // tasks
   taskWeighting: "fixed",   // fixed weights, or "learned" (Kendall & Gal 2018 uncertainty weighting)
   taskWeights: { en: 1, phrase: 1, romaji: 1 }, // fixed weights (initial ones when learned)
-  g2pWeight: 0,             // c2k: weight of the auxiliary task spelling → ARPAbet (train/auxiliary.ts); 0 = off
-  p2gWeight: 0,             // p2k: weight of the auxiliary task ARPAbet → spelling; 0 = off
-  g2pPerEpoch: 30000,       // CMUdict words drawn for either task each epoch; 0 = every train-split word
+  g2pWeight: 0,             // c2k: weight of the G2P task, spelling → ARPAbet (train/auxiliary.ts); 0 = off
+  p2gWeight: 0,             // p2k: weight of the P2G task, ARPAbet → spelling; 0 = off
+  g2pPerEpoch: 30000,       // CMUdict words drawn for either task each epoch; 0 = all of the train split
   // loop
   epochs: 60,               // most epochs to run
   patience: 8,              // stop after this many epochs without a better validation loss
@@ -383,7 +383,7 @@ export function usage(): string {
   return lines.join("\n");
 }
 
-/** Weight of the run's auxiliary CMUdict task (train/auxiliary.ts); 0 when off, or absent in older runs. */
+/** Weight of the run's auxiliary CMUdict task; 0 when off, or absent (runs older than the key). */
 export function auxWeight(c: TrainConfig): number {
   return (c.task === "c2k" ? c.g2pWeight : c.p2gWeight) ?? 0;
 }
