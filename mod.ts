@@ -38,6 +38,7 @@ export {
   type ModelSource,
   type TextConversion,
 } from "./infer/converter.ts";
+export { type CombineOptions, convertWithPhones } from "./infer/combine.ts";
 export type { Backend, DecoderState } from "./infer/backend.ts";
 export type { Activation, ModelConfig, ModelMeta, Task } from "./infer/model_spec.ts";
 export { type LoadedModel, readModel, type WeightDType } from "./infer/model_file.ts";

@@ -23,7 +23,8 @@ import {
   splitText,
 } from "./normalize.ts";
 import { mixSeed, sample } from "./sample.ts";
-import { indexOf } from "./vocab.ts";
+import { scoreOutputs } from "./score.ts";
+import { EOS, indexOf } from "./vocab.ts";
 
 /**
  * Where a model comes from: `"c2k"` or `"p2k"` for the shipped models (found next to this
@@ -157,6 +158,14 @@ export interface Converter {
    * (punctuation, digits, Japanese) kept as it is.
    */
   convertText(text: string, options?: ConvertOptions): Promise<TextConversion>;
+  /**
+   * log P(kana | input) of each candidate under this model, by teacher forcing, on the terms
+   * of {@link Conversion.logProb}: to re-rank candidates, or to weigh another model's.
+   * @throws {TypeError} When the model does not read the input whole (letter names, mixed
+   *   input), or a candidate holds a character that is not one of its katakana.
+   * @throws {RangeError} When a candidate is longer than the model emits.
+   */
+  score(word: string | string[], candidates: readonly string[]): Promise<number[]>;
   /** Frees the backend's memory; the converter must not be used afterwards. */
   dispose(): void;
 }
@@ -263,7 +272,6 @@ interface Job {
  * ```ts
  * import { createConverter } from "./converter.ts";
  * import { createCpuBackend } from "./cpu_backend.ts";
-import { crc32 } from "./crc32.ts";
  * import { randomModel, tinyConfig } from "./_test_model.ts";
  * const config = tinyConfig();
  * const backend = createCpuBackend(config, randomModel(config, 1));
@@ -280,6 +288,7 @@ export function createConverter(
   const { meta, config } = model;
   const task = config.task;
   const index = indexOf(config.srcVocab);
+  const targets = indexOf(config.tgtVocab);
   const limit = config.maxTgtLen - 1;
   let disposed = false;
 
@@ -444,6 +453,34 @@ export function createConverter(
         kana: parts.map((c) => c.kana).join(""),
         words: parts.filter((c) => c.source !== "passthrough" || c.input.trim() !== ""),
       };
+    },
+    async score(word, candidates) {
+      alive();
+      const input = typeof word === "string" ? word : word.join(" ");
+      const pieces = plan(word, {});
+      const piece = pieces[0];
+      if (pieces.length !== 1 || piece.kind !== "model") {
+        throw new TypeError(
+          `Cannot score "${input}": the model does not read it whole (it converts to letter ` +
+            "names or passes through); score a word the model reads",
+        );
+      }
+      const ids = encodeSource(piece.symbols, index, config.maxSrcLen, input);
+      const outputs = candidates.map((c) => {
+        if (c.length > limit) {
+          throw new RangeError(
+            `Cannot score "${c}": longer than the ${limit} katakana this model emits`,
+          );
+        }
+        return Array.from(c, (ch) => {
+          const id = targets.get(ch);
+          if (id === undefined || id <= EOS) {
+            throw new TypeError(`Cannot score "${c}": "${ch}" is not one of the model's katakana`);
+          }
+          return id;
+        });
+      });
+      return await scoreOutputs(backend, outputs.map(() => ids), outputs);
     },
     dispose() {
       disposed = true;

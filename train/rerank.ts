@@ -1,8 +1,10 @@
 /**
- * An experiment for the next round: how far do C2K and P2K get together, on the words where
- * both inputs exist (the P2K data: a spelling and its CMUdict pronunciation)? Each model's
- * beam gives up to 4 candidates; every candidate is scored by both models (teacher forcing),
- * and the one with the best log P_c2k(y | spelling) + λ · log P_p2k(y | phones) wins.
+ * How far do C2K and P2K get together, on the words where both inputs exist (the P2K data: a
+ * spelling and its CMUdict pronunciation)? Each model's beam gives up to 4 candidates; every
+ * candidate is scored by both models (`Converter.score`), and the one with the best
+ * log P_c2k(y | spelling) + λ · log P_p2k(y | phones) wins: what `convertWithPhones`
+ * (infer/combine.ts) does with λ = 1. Also prints each model alone and the oracle (either
+ * beam holds an accepted reading).
  *
  * ```sh
  * deno run -A train/rerank.ts --split valid --lambda 0.5,1,2
@@ -13,54 +15,11 @@
 
 import { loadDataset } from "../data/dataset.ts";
 import { parseArgs } from "../deps/args.ts";
-import { padSources } from "../infer/_decode.ts";
-import type { Backend } from "../infer/backend.ts";
-import { beamSearch } from "../infer/beam.ts";
-import { createCpuBackend } from "../infer/cpu_backend.ts";
-import { readModel } from "../infer/model_file.ts";
+import { loadConverter } from "../infer/converter.ts";
 import { createProgress } from "../infer/progress.ts";
-import { C2K_SOURCE, EOS, indexOf, SOS } from "../infer/vocab.ts";
-import { evalSet } from "./evaluation.ts";
 import { exactMatch } from "./metrics.ts";
 
 const BATCH = 64;
-
-async function load(path: string): Promise<Backend> {
-  const m = readModel(await Deno.readFile(path));
-  return createCpuBackend(m.config, m.tensors);
-}
-
-/** log P(tokens, then EOS | source) for each (source, tokens) pair, by teacher forcing. */
-async function forcedScores(
-  backend: Backend,
-  sources: readonly Int32Array[],
-  targets: readonly number[][],
-): Promise<number[]> {
-  const { src, srcLen } = padSources(sources);
-  const state = await backend.start(src, sources.length, srcLen);
-  const rows = sources.length;
-  const out = new Array<number>(rows).fill(0);
-  const longest = Math.max(...targets.map((t) => t.length));
-  let feed = new Int32Array(rows).fill(SOS);
-  for (let t = 0; t <= longest; t++) {
-    const logits = await state.step(feed);
-    const V = logits.length / rows;
-    const next = new Int32Array(rows).fill(EOS);
-    for (let r = 0; r < rows; r++) {
-      if (t > targets[r].length) continue;
-      const want = t < targets[r].length ? targets[r][t] : EOS;
-      let max = -Infinity;
-      for (let v = 0; v < V; v++) max = Math.max(max, logits[r * V + v]);
-      let sum = 0;
-      for (let v = 0; v < V; v++) sum += Math.exp(logits[r * V + v] - max);
-      out[r] += logits[r * V + want] - max - Math.log(sum);
-      if (t < targets[r].length) next[r] = targets[r][t];
-    }
-    feed = next;
-  }
-  state.dispose();
-  return out;
-}
 
 async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -71,68 +30,52 @@ async function main(args: string[]): Promise<void> {
     },
   });
   const lambdas = values.lambda.split(",").map(Number);
-  const c2k = await load("models/c2k.safetensors");
-  const p2k = await load("models/p2k.safetensors");
-  const tgtVocab = readModel(await Deno.readFile("models/p2k.safetensors")).config.tgtVocab;
-  const srcIds = indexOf(C2K_SOURCE);
-  const examples = (await loadDataset("p2k")).filter((e) => e.split === values.split);
-  const items = evalSet(examples, "p2k", ["en"], 32).items;
-  const spell = (key: string) => Int32Array.from([...key, "</s>"], (ch) => srcIds.get(ch) ?? EOS);
-
-  const tally = { c2k: 0, p2k: 0, oracle: 0, ...Object.fromEntries(lambdas.map((l) => [l, 0])) };
+  if (lambdas.some((l) => !Number.isFinite(l) || l < 0)) {
+    throw new RangeError(`Invalid --lambda "${values.lambda}": use numbers >= 0, comma-separated`);
+  }
+  const [c2k, p2k] = await Promise.all([loadConverter("c2k"), loadConverter("p2k")]);
+  // One item per English word and pronunciation, as `deno task eval` scores P2K.
+  const items = (await loadDataset("p2k"))
+    .filter((e) => e.split === values.split && e.kind === "en")
+    .flatMap((e) => (e.phones ?? []).map((phones) => ({ word: e.key, phones, refs: e.kana })));
+  const names = ["c2k", "p2k", "oracle", ...lambdas.map((l) => `c2k + ${l} × p2k`)];
+  const hits = new Map(names.map((n) => [n, 0]));
+  const add = (name: string, ok: boolean) => hits.set(name, hits.get(name)! + (ok ? 1 : 0));
+  const enc = new TextEncoder();
   const bar = createProgress(items.length, {
     unit: "words",
-    write: (t) => Deno.stderr.write(new TextEncoder().encode(t)),
+    write: (t) => Deno.stderr.writeSync(enc.encode(t)),
   });
+  const opts = { strategy: "beam" as const, beamWidth: 4, nbest: 4 };
   for (let at = 0; at < items.length; at += BATCH) {
     const batch = items.slice(at, at + BATCH);
-    const spelt = batch.map((it) => spell(it.key));
-    const opts = { maxLength: 31, width: 4, alpha: 1, nbest: 4 };
-    const fromC = await beamSearch(c2k, spelt, opts);
-    const fromP = await beamSearch(p2k, batch.map((it) => it.source), opts);
-    // Candidates of each word: both n-best lists, without repeats.
-    const cands = batch.map((_, i) => {
-      const seen = new Map<string, number[]>();
-      for (const h of [...fromC[i], ...fromP[i]]) {
-        seen.set(h.tokens.map((t) => tgtVocab[t]).join(""), h.tokens);
+    const fromC = await c2k.convertBatch(batch.map((it) => it.word), opts);
+    const fromP = await p2k.convertBatch(batch.map((it) => it.phones), opts);
+    for (const [i, it] of batch.entries()) {
+      const ok = (kana: string) => exactMatch(kana, it.refs);
+      const kana = [...new Set([...fromC[i].nbest ?? [], ...fromP[i].nbest!].map((c) => c.kana))];
+      add("c2k", ok(fromC[i].kana));
+      add("p2k", ok(fromP[i].kana));
+      add("oracle", kana.some(ok));
+      if (fromC[i].source !== "model") {
+        for (const l of lambdas) add(`c2k + ${l} × p2k`, ok(fromC[i].kana));
+        continue;
       }
-      return [...seen];
-    });
-    const rowsC: Int32Array[] = [], rowsP: Int32Array[] = [], tgts: number[][] = [];
-    cands.forEach((list, i) => {
-      for (const [, toks] of list) {
-        rowsC.push(spelt[i]);
-        rowsP.push(batch[i].source);
-        tgts.push(toks);
-      }
-    });
-    const sc = await forcedScores(c2k, rowsC, tgts);
-    const sp = await forcedScores(p2k, rowsP, tgts);
-    let k = 0;
-    cands.forEach((list, i) => {
-      const refs = batch[i].references;
-      const ok = (s: string) => exactMatch(s, refs);
-      const top = (f: (j: number) => number) => {
-        let best = 0;
-        for (let j = 1; j < list.length; j++) if (f(k + j) > f(k + best)) best = j;
-        return list[best][0];
-      };
-      tally.c2k += ok(fromC[i][0].tokens.map((t) => tgtVocab[t]).join("")) ? 1 : 0;
-      tally.p2k += ok(fromP[i][0].tokens.map((t) => tgtVocab[t]).join("")) ? 1 : 0;
-      tally.oracle += list.some(([s]) => ok(s)) ? 1 : 0;
+      const a = await c2k.score(it.word, kana), b = await p2k.score(it.phones, kana);
       for (const l of lambdas) {
-        (tally as Record<string, number>)[l] += ok(top((j) => sc[j] + l * sp[j])) ? 1 : 0;
+        let best = 0;
+        for (let j = 1; j < kana.length; j++) {
+          if (a[j] + l * b[j] > a[best] + l * b[best]) best = j;
+        }
+        add(`c2k + ${l} × p2k`, ok(kana[best]));
       }
-      k += list.length;
-    });
+    }
     bar.tick(batch.length);
   }
   bar.done();
-  const pct = (n: number) => `${(100 * n / items.length).toFixed(2)}%`;
   console.log(`${items.length} P2K ${values.split} items (English), exact match, beam 4:`);
-  for (const [name, n] of Object.entries(tally)) {
-    const label = name in { c2k: 1, p2k: 1, oracle: 1 } ? name : `c2k + ${name} × p2k`;
-    console.log(`  ${label.padEnd(16)} ${pct(n)}`);
+  for (const [name, n] of hits) {
+    console.log(`  ${name.padEnd(16)} ${(100 * n / items.length).toFixed(2)}%`);
   }
 }
 
