@@ -3524,6 +3524,39 @@ function distinct(hs) {
   ].sort((a, b) => b.logProb - a.logProb);
 }
 
+// infer/score.ts
+init_vocab();
+async function scoreOutputs(backend, sources, outputs) {
+  if (sources.length !== outputs.length) {
+    throw new RangeError(`Cannot score: ${outputs.length} outputs for ${sources.length} sources`);
+  }
+  const rows = sources.length;
+  if (rows === 0) return [];
+  const { src, srcLen } = padSources(sources);
+  const state = await backend.start(src, rows, srcLen);
+  const out = new Array(rows).fill(0);
+  const longest = Math.max(...outputs.map((o) => o.length));
+  try {
+    let feed = new Int32Array(rows).fill(SOS);
+    for (let t = 0; t <= longest; t++) {
+      const logits = await state.step(feed);
+      const V = logits.length / rows;
+      feed = new Int32Array(rows).fill(EOS);
+      for (let r = 0; r < rows; r++) {
+        const o = outputs[r];
+        if (t > o.length) continue;
+        const want = t < o.length ? o[t] : EOS;
+        const ok = allowed(want, t) && want < V && (want !== EOS || t === o.length);
+        out[r] += ok ? logits[r * V + want] - logSumExp(logits, r * V, V, t) : -Infinity;
+        if (t < o.length && o[t] > EOS && o[t] < V) feed[r] = o[t];
+      }
+    }
+  } finally {
+    state.dispose();
+  }
+  return out;
+}
+
 // infer/converter.ts
 init_vocab();
 var IncompleteConversionError = class extends Error {
@@ -3594,6 +3627,7 @@ function createConverter(model, backend) {
   const { meta, config } = model;
   const task = config.task;
   const index = indexOf(config.srcVocab);
+  const targets = indexOf(config.tgtVocab);
   const limit = config.maxTgtLen - 1;
   let disposed = false;
   const kana = (tokens) => tokens.map((t) => config.tgtVocab[t]).join("");
@@ -3754,6 +3788,29 @@ function createConverter(model, backend) {
         kana: parts.map((c) => c.kana).join(""),
         words: parts.filter((c) => c.source !== "passthrough" || c.input.trim() !== "")
       };
+    },
+    async score(word, candidates) {
+      alive();
+      const input = typeof word === "string" ? word : word.join(" ");
+      const pieces = plan(word, {});
+      const piece = pieces[0];
+      if (pieces.length !== 1 || piece.kind !== "model") {
+        throw new TypeError(`Cannot score "${input}": the model does not read it whole (it converts to letter names or passes through); score a word the model reads`);
+      }
+      const ids = encodeSource(piece.symbols, index, config.maxSrcLen, input);
+      const outputs = candidates.map((c) => {
+        if (c.length > limit) {
+          throw new RangeError(`Cannot score "${c}": longer than the ${limit} katakana this model emits`);
+        }
+        return Array.from(c, (ch) => {
+          const id = targets.get(ch);
+          if (id === void 0 || id <= EOS) {
+            throw new TypeError(`Cannot score "${c}": "${ch}" is not one of the model's katakana`);
+          }
+          return id;
+        });
+      });
+      return await scoreOutputs(backend, outputs.map(() => ids), outputs);
     },
     dispose() {
       disposed = true;
