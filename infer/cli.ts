@@ -7,6 +7,7 @@
  * ```sh
  * deno task convert computer "New York" FBI
  * deno task convert --model p2k "K AH0 M P Y UW1 T ER0"
+ * deno task convert --model both "florida F L AO1 R AH0 D AH0"
  * deno task convert --strategy beam --nbest 3 --json < words.txt
  * ```
  *
@@ -16,13 +17,13 @@
 import { parseArgs } from "../deps/args.ts";
 import {
   type Conversion,
-  type Converter,
   type ConvertOptions,
   loadConverter,
   type LoadOptions,
   type ModelSource,
   type TextConversion,
 } from "./converter.ts";
+import { convertWithPhones } from "./combine.ts";
 import { createProgress } from "./progress.ts";
 
 const HELP = `Usage: deno task convert [options] [WORD...]
@@ -35,6 +36,9 @@ maximum length is reported on stderr ("incomplete": true with --json).
 
 Options:
   -m, --model NAME|PATH|URL  c2k (default, spelling), p2k (ARPAbet: "K AH0 M P Y UW1 T ER0"),
+                             both (each line: a word, then its ARPAbet; both models
+                             re-rank each other's beams), or a model file
+|PATH|URL  c2k (default, spelling), p2k (ARPAbet: "K AH0 M P Y UW1 T ER0"),
                              or a model file
   -f, --file FILE            read words from FILE, one per line
       --text                 treat each line as running text (split into words; c2k only)
@@ -153,6 +157,11 @@ function parseFlags(args: string[]): Flags | "help" {
   if (v.progress && v["no-progress"]) {
     throw new UsageError("Give --progress or --no-progress, not both");
   }
+  if (v.model === "both" && v.text) {
+    throw new UsageError(
+      "--text reads running text with c2k; --model both reads word + ARPAbet lines",
+    );
+  }
   return {
     source: v.model ?? "c2k",
     load: {
@@ -233,22 +242,69 @@ function format(line: string, outcome: Outcome, json: boolean): string {
   return `${line}\t${list ? list.map((x) => x.kana).join("\t") : r.kana}`;
 }
 
-// Converts one chunk of lines; if the batch fails, line by line, so one bad line costs only
-// its own output.
-async function convertChunk(c: Converter, lines: string[], flags: Flags): Promise<Outcome[]> {
+/** What the command converts lines with: one model, or both (`--model both`). */
+interface Lines {
+  one(line: string): Promise<Result>;
+  many(lines: string[]): Promise<Result[]>;
+  dispose(): void;
+}
+
+async function modelLines(flags: Flags): Promise<Lines> {
+  const c = await loadConverter(await modelSource(flags.source), flags.load);
   const one = (line: string): Promise<Result> =>
     flags.text ? c.convertText(line, flags.convert) : c.convert(line, flags.convert);
+  return {
+    one,
+    many: (lines) =>
+      flags.text ? Promise.all(lines.map(one)) : c.convertBatch(lines, flags.convert),
+    dispose: () => c.dispose(),
+  };
+}
+
+// `--model both`: each line is a word, then its ARPAbet ("florida F L AO1 R AH0 D AH0").
+async function bothLines(flags: Flags): Promise<Lines> {
+  const [c2k, p2k] = await Promise.all([
+    loadConverter("c2k", flags.load),
+    loadConverter("p2k", flags.load),
+  ]);
+  const one = async (line: string): Promise<Result> => {
+    const [word, ...phones] = line.trim().split(/\s+/);
+    if (phones.length === 0) {
+      throw new TypeError(
+        `Cannot convert "${line}" with both models: give the word, then its ARPAbet ` +
+          '("florida F L AO1 R AH0 D AH0")',
+      );
+    }
+    const { beamWidth, nbest } = flags.convert;
+    const r = await convertWithPhones(c2k, p2k, word, phones, { beamWidth });
+    // Candidates only when asked for, as with one model.
+    return nbest === undefined
+      ? { ...r, nbest: undefined }
+      : { ...r, nbest: r.nbest?.slice(0, nbest) };
+  };
+  return {
+    one,
+    many: async (lines) => {
+      const out: Result[] = [];
+      for (const line of lines) out.push(await one(line));
+      return out;
+    },
+    dispose: () => (c2k.dispose(), p2k.dispose()),
+  };
+}
+
+// Converts one chunk of lines; if the batch fails, line by line, so one bad line costs only
+// its own output.
+async function convertChunk(c: Lines, lines: string[]): Promise<Outcome[]> {
   const todo = lines.map((line, i) => ({ line, i })).filter((x) => x.line.trim() !== "");
   const out: Outcome[] = lines.map((input) => ({ ok: true, result: { input, kana: "" } }));
   try {
-    const results: Result[] = flags.text
-      ? await Promise.all(todo.map((x) => one(x.line)))
-      : await c.convertBatch(todo.map((x) => x.line), flags.convert);
+    const results = await c.many(todo.map((x) => x.line));
     todo.forEach((x, k) => (out[x.i] = { ok: true, result: results[k] }));
   } catch {
     for (const x of todo) {
       try {
-        out[x.i] = { ok: true, result: await one(x.line) };
+        out[x.i] = { ok: true, result: await c.one(x.line) };
       } catch (e) {
         out[x.i] = { ok: false, error: (e as Error).message };
       }
@@ -276,10 +332,10 @@ export async function main(args: string[], io: CliIO): Promise<number> {
     io.stdout(HELP);
     return 0;
   }
-  let converter: Converter;
+  let converter: Lines;
   let lines: string[];
   try {
-    converter = await loadConverter(await modelSource(flags.source), flags.load);
+    converter = flags.source === "both" ? await bothLines(flags) : await modelLines(flags);
     lines = await inputLines(flags, io);
   } catch (e) {
     io.stderr(`e2k: ${(e as Error).message}\n`);
@@ -293,7 +349,7 @@ export async function main(args: string[], io: CliIO): Promise<number> {
   try {
     for (let at = 0; at < lines.length; at += chunk) {
       const part = lines.slice(at, at + chunk);
-      const outcomes = await convertChunk(converter, part, flags);
+      const outcomes = await convertChunk(converter, part);
       outcomes.forEach((o, i) => {
         if (!o.ok) {
           failed++;

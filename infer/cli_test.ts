@@ -222,3 +222,21 @@ Deno.test("infer/cli.ts runs as a program: stdin in, stdout out, exit status", a
     await Deno.remove(model);
   }
 });
+
+Deno.test("cli --model both reads a word and its ARPAbet a line, with both shipped models", async () => {
+  const input = "florida F L AO1 R AH0 D AH0\n\nreceipt R IH0 S IY1 T\ncat\n";
+  const { code, stdout, stderr } = await run(["--model", "both"], input);
+  assert.equal(code, 1); // "cat" has no pronunciation
+  assert.equal(
+    stdout,
+    "florida F L AO1 R AH0 D AH0\tフロリダ\n\nreceipt R IH0 S IY1 T\tレシート\ncat\t\n",
+  );
+  assert.match(stderr, /line 4: Cannot convert "cat" with both models: give the word, then/);
+  const json = await run(["--model", "both", "--nbest", "2", "--json", "receipt R IH0 S IY1 T"]);
+  const r = JSON.parse(json.stdout);
+  assert.equal(r.nbest.length, 2);
+  assert.equal(r.kana, r.nbest[0].kana);
+  const text = await run(["--model", "both", "--text", "x"]);
+  assert.equal(text.code, 2);
+  assert.match(text.stderr, /--text reads running text with c2k/);
+});
