@@ -38,8 +38,6 @@ Options:
   -m, --model NAME|PATH|URL  c2k (default, spelling), p2k (ARPAbet: "K AH0 M P Y UW1 T ER0"),
                              both (each line: a word, then its ARPAbet; both models
                              re-rank each other's beams), or a model file
-|PATH|URL  c2k (default, spelling), p2k (ARPAbet: "K AH0 M P Y UW1 T ER0"),
-                             or a model file
   -f, --file FILE            read words from FILE, one per line
       --text                 treat each line as running text (split into words; c2k only)
       --json                 print one JSON object per line
