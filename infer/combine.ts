@@ -63,14 +63,41 @@ export async function convertWithPhones(
   const fromSpelling = await c2k.convert(word, opts);
   if (fromSpelling.source !== "model") return fromSpelling;
   const fromPhones = await p2k.convert(phones, opts);
-  const kana = [...new Set([...fromSpelling.nbest!, ...fromPhones.nbest!].map((c) => c.kana))];
-  const [a, b] = await Promise.all([c2k.score(word, kana), p2k.score(phones, kana)]);
-  const incomplete = new Set(
-    [...fromSpelling.nbest!, ...fromPhones.nbest!].filter((c) => c.incomplete).map((c) => c.kana),
-  );
-  const ranked: Candidate[] = kana
-    .map((k, i) => ({ kana: k, logProb: a[i] + weight * b[i], incomplete: incomplete.has(k) }))
+  const pool = await scorePool(c2k, p2k, word, phones, [fromSpelling, fromPhones]);
+  const ranked: Candidate[] = pool
+    .map((p) => ({ kana: p.kana, logProb: p.c2k + weight * p.p2k, incomplete: p.incomplete }))
     .sort((x, y) => y.logProb - x.logProb);
-  const best = ranked[0];
-  return { input: word, ...best, source: "model", nbest: ranked };
+  return { input: word, ...ranked[0], source: "model", nbest: ranked };
+}
+
+/** One pooled candidate with its log-probability under each model. */
+export interface PooledCandidate {
+  kana: string;
+  /** log P_c2k(kana | spelling). */
+  c2k: number;
+  /** log P_p2k(kana | phones). */
+  p2k: number;
+  /** True when a beam cut it at its maximum length. */
+  incomplete: boolean;
+}
+
+/**
+ * The distinct candidates of both conversions' n-best lists, in order, each scored by both
+ * models: what {@link convertWithPhones} ranks, and what `train/rerank.ts` ranks at several
+ * weights.
+ *
+ * @param conversions C2K's and P2K's conversions of the word, with `nbest`.
+ */
+export async function scorePool(
+  c2k: Converter,
+  p2k: Converter,
+  word: string,
+  phones: string | string[],
+  conversions: readonly Conversion[],
+): Promise<PooledCandidate[]> {
+  const all = conversions.flatMap((c) => c.nbest ?? []);
+  const kana = [...new Set(all.map((c) => c.kana))];
+  const cut = new Set(all.filter((c) => c.incomplete).map((c) => c.kana));
+  const [a, b] = await Promise.all([c2k.score(word, kana), p2k.score(phones, kana)]);
+  return kana.map((k, i) => ({ kana: k, c2k: a[i], p2k: b[i], incomplete: cut.has(k) }));
 }

@@ -1,7 +1,7 @@
 /**
  * How far do C2K and P2K get together, on the words where both inputs exist (the P2K data: a
  * spelling and its CMUdict pronunciation)? Each model's beam gives up to 4 candidates; every
- * candidate is scored by both models (`Converter.score`), and the one with the best
+ * candidate is scored by both models (`scorePool`), and the one with the best
  * log P_c2k(y | spelling) + λ · log P_p2k(y | phones) wins: what `convertWithPhones`
  * (infer/combine.ts) does with λ = 1. Also prints each model alone and the oracle (either
  * beam holds an accepted reading).
@@ -15,6 +15,7 @@
 
 import { loadDataset } from "../data/dataset.ts";
 import { parseArgs } from "../deps/args.ts";
+import { type PooledCandidate, scorePool } from "../infer/combine.ts";
 import { loadConverter } from "../infer/converter.ts";
 import { createProgress } from "../infer/progress.ts";
 import { exactMatch, score, type Scored } from "./metrics.ts";
@@ -54,21 +55,18 @@ async function main(args: string[]): Promise<void> {
       const ok = (kana: string) => exactMatch(kana, it.refs);
       const add = (name: string, kana: string) =>
         outputs.get(name)!.push({ prediction: kana, references: it.refs, kind: "en" });
-      const kana = [...new Set([...fromC[i].nbest ?? [], ...fromP[i].nbest!].map((c) => c.kana))];
       add("c2k", fromC[i].kana);
       add("p2k", fromP[i].kana);
-      add("oracle", kana.find(ok) ?? fromC[i].kana); // exact match is what it measures
+      const heard = [...fromC[i].nbest ?? [], ...fromP[i].nbest!].map((c) => c.kana);
+      add("oracle", heard.find(ok) ?? fromC[i].kana); // exact match is what it measures
       if (fromC[i].source !== "model") {
         for (const l of lambdas) add(`c2k + ${l} × p2k`, fromC[i].kana);
         continue;
       }
-      const a = await c2k.score(it.word, kana), b = await p2k.score(it.phones, kana);
+      const pool = await scorePool(c2k, p2k, it.word, it.phones, [fromC[i], fromP[i]]);
       for (const l of lambdas) {
-        let best = 0;
-        for (let j = 1; j < kana.length; j++) {
-          if (a[j] + l * b[j] > a[best] + l * b[best]) best = j;
-        }
-        add(`c2k + ${l} × p2k`, kana[best]);
+        const total = (p: PooledCandidate) => p.c2k + l * p.p2k;
+        add(`c2k + ${l} × p2k`, pool.reduce((a, b) => (total(b) > total(a) ? b : a)).kana);
       }
     }
     bar.tick(batch.length);
